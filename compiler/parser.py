@@ -60,16 +60,28 @@ class _ListLexer(Lexer):
         return iter(lexer_state.text)
 
 
-class _Uses(list):
-    """Marker type for a parsed `uses { ... }` clause."""
+class _Spanned(list):
+    """A list of children that is itself a child (parameters, uses, type arguments)."""
+
+    def __init__(self, items, span: Span):
+        super().__init__(items)
+        self.span = span
 
 
-class _Params(list):
-    """Marker type for a parsed parameter list."""
+class _Uses(_Spanned):
+    """A parsed `uses { ... }` clause."""
 
 
-class _TypeParams(list):
-    """Marker type for `<A, B>`."""
+class _Params(_Spanned):
+    """A parsed parameter list."""
+
+
+class _TypeParams(_Spanned):
+    """`<A, B>` after a declared name."""
+
+
+class _TypeArgs(_Spanned):
+    """`<T, U>` after a type name."""
 
 
 class BuildAst(Transformer):
@@ -82,12 +94,12 @@ class BuildAst(Transformer):
         return n.Import(_span(c), names, _decode_string(path_tok), span_of(path_tok))
 
     def type_params(self, c):
-        return _TypeParams(t.value for t in _significant(c))
+        return _TypeParams((t.value for t in _significant(c)), _span(c))
 
     def _type_head(self, c):
         sig = _significant(c)
         name_tok = sig[0]
-        params = sig[1] if len(sig) > 1 and isinstance(sig[1], _TypeParams) else _TypeParams()
+        params = sig[1] if len(sig) > 1 and isinstance(sig[1], _TypeParams) else []
         rest = sig[1 + (len(sig) > 1 and isinstance(sig[1], _TypeParams)):]
         return name_tok, list(params), rest
 
@@ -128,15 +140,15 @@ class BuildAst(Transformer):
     def function_decl(self, c):
         sig = _significant(c)
         name_tok = sig[0]
-        type_params = next((s for s in sig if isinstance(s, _TypeParams)), _TypeParams())
-        params = next((s for s in sig if isinstance(s, _Params)), _Params())
+        type_params = next((s for s in sig if isinstance(s, _TypeParams)), [])
+        params = next((s for s in sig if isinstance(s, _Params)), [])
         uses = next((s for s in sig if isinstance(s, _Uses)), None)
         result = next((s for s in sig[1:-1] if not isinstance(s, list) and not isinstance(s, Token)), None)
         return n.FunctionDecl(_span(c), name_tok.value, list(type_params), list(params), result,
                               list(uses) if uses is not None else None, sig[-1], span_of(name_tok))
 
     def params(self, c):
-        return _Params(_significant(c))
+        return _Params(_significant(c), _span(c))
 
     def param(self, c):
         sig = _significant(c)
@@ -146,7 +158,7 @@ class BuildAst(Transformer):
         return _significant(c)[0]
 
     def uses(self, c):
-        return _Uses((t.value, span_of(t)) for t in _significant(c) if t.type == "NAME")
+        return _Uses(((t.value, span_of(t)) for t in _significant(c) if t.type == "NAME"), _span(c))
 
     def binding(self, c):
         sig = _significant(c)
@@ -179,10 +191,10 @@ class BuildAst(Transformer):
 
     def named_type(self, c):
         sig = _significant(c)
-        return n.TypeName(_span(c), sig[0].value, sig[1] if len(sig) > 1 else [])
+        return n.TypeName(_span(c), sig[0].value, list(sig[1]) if len(sig) > 1 else [])
 
     def type_args(self, c):
-        return _significant(c)
+        return _TypeArgs(_significant(c), _span(c))
 
     def record_type(self, c):
         return n.RecordTypeExpr(_span(c), _significant(c))
@@ -280,7 +292,7 @@ class BuildAst(Transformer):
 
     def arrow_lambda(self, c):
         sig = _significant(c)
-        params = next((s for s in sig if isinstance(s, _Params)), _Params())
+        params = next((s for s in sig if isinstance(s, _Params)), [])
         result = sig[-2] if len(sig) >= 2 and not isinstance(sig[-2], _Params) else None
         return n.Lambda(_span(c), list(params), result, sig[-1])
 
