@@ -10,10 +10,9 @@ compiler/rejections.py can explain them), contextual keywords (a keyword after
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token
+from lark import Token
 
 from .diagnostics import DiagnosticSink, Span
 
@@ -43,19 +42,12 @@ _REGEX = re.compile(r"/(?![*/])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[A-Za-
 _OPERAND_END = {"NAME", "INT", "DECIMAL", "STRING", "BOOL", "RPAR", "RSQB", "RBRACE", QUOTED, REGEX}
 
 
-@lru_cache(maxsize=1)
-def grammar_terminals() -> dict[str, object]:
-    """Terminal name -> TerminalDef, read from grammar.lark (no parser tables built)."""
-    lark = Lark(GRAMMAR_TEXT, parser=None, lexer="basic", start="item")
-    return {t.name: t for t in lark.terminals}
-
-
-@lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """(keyword -> terminal, [(punctuation, terminal)] longest first)."""
+def build_tables(terminals) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """From Lark TerminalDefs: (keyword -> terminal, [(punctuation, terminal)] longest first)."""
     keywords: dict[str, str] = {}
     punct: list[tuple[str, str]] = []
-    for name, term in grammar_terminals().items():
+    for term in terminals:
+        name = term.name
         if name in ("NAME", "INT", "DECIMAL", "STRING", "COMMENT") or name.startswith("__"):
             continue
         pattern = term.pattern
@@ -76,9 +68,12 @@ def _make_token(kind: str, value: str, pos: int, line: int, col: int, end_line: 
     return Token(kind, value, pos, line, col, end_line, end_col, pos + len(value))
 
 
-def tokenize(text: str, sink: DiagnosticSink) -> list[Token]:
-    """Scan `text` into tokens; bad input is reported to `sink` and skipped, never raised."""
-    keywords, punct = _tables()
+def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
+    """Scan `text` into tokens; bad input is reported to `sink` and skipped, never raised.
+
+    `tables` comes from build_tables() over the grammar's terminals.
+    """
+    keywords, punct = tables
     tokens: list[Token] = []
     pos, line, line_start, n = 0, 1, 0, len(text)
 
@@ -133,7 +128,7 @@ def tokenize(text: str, sink: DiagnosticSink) -> list[Token]:
             emit(kind, word, pos)
             pos += len(word)
             continue
-        if ch.isdigit():
+        if "0" <= ch <= "9":
             value = _NUMBER.match(text, pos).group()
             if value[:2].lower() in ("0x", "0b", "0o"):
                 kind = RADIX_NUMBER

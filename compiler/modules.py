@@ -167,10 +167,21 @@ class Program:
         checker = ModuleChecker(loaded.module, sink, prelude(), imports)
         loaded.checked = check_effects(checker.check_module(), sink)
 
-    def link(self) -> None:
-        """E0405: a union name must have one variant list across all linked modules."""
+    def closure(self, root: str) -> list[str]:
+        """The modules a program rooted at `root` links, dependencies first."""
+        reach, stack = set(), [root]
+        while stack:
+            path = stack.pop()
+            if path in reach or path not in self.modules:
+                continue
+            reach.add(path)
+            stack.extend(target for _, target in self.modules[path].deps)
+        return [p for p in self.order if p in reach]
+
+    def link(self, root: str) -> None:
+        """E0405: a union name must have one variant list across all modules linked into one program."""
         first: dict[str, tuple[UnionInfo, str]] = {}
-        for path in self.order:
+        for path in self.closure(root):
             checked = self.modules[path].checked
             for union in checked.typed.unions if checked else ():
                 seen = first.setdefault(union.name, (union, path))
@@ -181,23 +192,25 @@ class Program:
 
 
 def check_program(paths: list[str], reader=read_file) -> CheckResult:
-    """Check the given entry files and everything they import.
+    """Check the given entry files and everything they import; each entry is linked as its own program.
 
     `reader(path) -> str` raises OSError for unreadable files and SourceError for
     undecodable ones. Unreadable *entry* files raise OSError (a usage error);
     everything else becomes a diagnostic.
     """
     program = Program(reader)
+    paths = [os.path.normpath(p) for p in paths]
     for path in paths:
         try:
             reader(path)        # surface unreadable entry files to the caller first
         except SourceError:
             pass                # reported as a diagnostic when loaded
     for path in paths:
-        program.load(os.path.normpath(path) if path not in program.modules else path)
+        program.load(path)
     for path in program.order:
         program.check(path)
-    program.link()
+    for path in paths:   # each entry file is the root of its own program
+        program.link(path)
     diagnostics = [d.with_file(path) for path, sink in program.sinks.items() for d in sink.items]
     diagnostics.sort(key=Diagnostic.sort_key)
     return CheckResult(diagnostics, program.modules, program.order)
