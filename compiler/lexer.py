@@ -25,9 +25,10 @@ QUOTED = "QUOTED"                  # 'text' or `text`
 EXP_NUMBER = "EXP_NUMBER"          # 1e5, 2.5E-3
 RADIX_NUMBER = "RADIX_NUMBER"      # 0x1F, 0b101, 0o17
 
-_FORBIDDEN_OPS = ["===", "!==", ">>>=", "<<=", ">>=", ">>>", "**=", "&&=", "||=", "??=", "...",
+# ">>" is deliberately absent: it closes nested type arguments, as in List<List<number>>.
+_FORBIDDEN_OPS = ["===", "!==", "<<=", "**=", "&&=", "||=", "??=", "...",
                   "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "++", "--", "**", "?.", "??",
-                  "<<", ">>", "&", "^", "~", "?", "@", "#"]
+                  "<<", "&", "^", "~", "?", "@", "#"]
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"0[xXbBoO][0-9A-Za-z_]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")

@@ -121,7 +121,7 @@ class BuildAst(Transformer):
 
     def first_bare_variants(self, c):
         sig = _significant(c)
-        return [n.Variant(span_of(sig[0]), sig[0].value, []), sig[1]]
+        return _Spanned([n.Variant(span_of(sig[0]), sig[0].value, []), sig[1]], _span(c))
 
     def variant_bare(self, c):
         return n.Variant(_span(c), c[0].value, [])

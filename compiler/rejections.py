@@ -30,8 +30,7 @@ _NAME_WORDS = {"this": "E0102", "eval": "E0104", "Function": "E0105", "null": "E
                "setImmediate": "E0133", "clearTimeout": "E0133", "clearInterval": "E0133",
                "queueMicrotask": "E0133", "Promise": "E0134", "arguments": "E0130",
                "WeakRef": "E0130", "Symbol": "E0130"}
-_COMPOUND = {"+=", "-=", "*=", "/=", "%=", "**=", "&=", "|=", "^=", "<<=", ">>=", ">>>=",
-             "&&=", "||=", "??="}
+_COMPOUND = {"+=", "-=", "*=", "/=", "%=", "**=", "&=", "|=", "^=", "<<=", "&&=", "||=", "??="}
 
 _CLOSERS = {"LPAR": "RPAR", "ARROW_LPAREN": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
 
