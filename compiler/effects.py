@@ -117,8 +117,8 @@ class EffectChecker:
             self.visit(child, ctx)
 
     def visit_await(self, node: n.Await, ctx: _Context) -> None:
-        if ctx.kind == "lambda":
-            self.sink.error("E0303", node.span, "`await` uses Async, but lambdas must be pure")
+        if ctx.kind in ("lambda", "const"):
+            self.use(frozenset({"Async"}), node.span, "`await`", ctx, builtin=True)
         elif "Async" not in ctx.effects.declared:
             owner = f"`{ctx.name}`" if ctx.kind == "function" else f"handler {ctx.name}"
             self.sink.error("E0304", node.span, f"`await` needs the Async effect, which {owner} does not declare")
