@@ -32,9 +32,6 @@ _FORBIDDEN_OPS = ["===", "!==", "<<=", "**=", "&&=", "||=", "??=", "...",
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"0[xXbBoO][0-9A-Za-z_]+|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_SPACE = re.compile(r"[ \t\r\n]+")
-_LINE_COMMENT = re.compile(r"//[^\n]*")
-_BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`", re.S)
 _REGEX = re.compile(r"/(?![*/])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[A-Za-z]*")
@@ -43,8 +40,8 @@ _REGEX = re.compile(r"/(?![*/])(?:[^/\\\n\[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+/[A-Za-
 _OPERAND_END = {"NAME", "INT", "DECIMAL", "STRING", "BOOL", "RPAR", "RSQB", "RBRACE", QUOTED, REGEX}
 
 
-def build_tables(terminals) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """From Lark TerminalDefs: (keyword -> terminal, [(punctuation, terminal)] longest first)."""
+def build_tables(terminals):
+    """From Lark TerminalDefs: (keyword -> terminal, punctuation -> terminal, master scanner)."""
     keywords: dict[str, str] = {}
     punct: list[tuple[str, str]] = []
     for term in terminals:
@@ -62,11 +59,16 @@ def build_tables(terminals) -> tuple[dict[str, str], list[tuple[str, str]]]:
                     keywords[word] = name
     punct += [(op, FORBIDDEN_OP) for op in _FORBIDDEN_OPS]
     punct.sort(key=lambda p: -len(p[0]))
-    return keywords, punct
+    return keywords, dict(punct), build_scanner(punct)
 
 
-def _make_token(kind: str, value: str, pos: int, line: int, col: int, end_line: int, end_col: int) -> Token:
-    return Token(kind, value, pos, line, col, end_line, end_col, pos + len(value))
+def build_scanner(punct: list[tuple[str, str]]) -> re.Pattern:
+    """One master regular expression; the name of the matching group says what was found."""
+    parts = [("sp", r"[ \t\r\n]+"), ("lc", r"//[^\n]*"), ("bc", r"/\*.*?\*/"), ("ubc", r"/\*"),
+             ("word", _WORD.pattern), ("num", _NUMBER.pattern), ("str", _STRING.pattern),
+             ("ustr", r'"[^\n]*'), ("quoted", _QUOTED.pattern), ("uquoted", r"['`]"),
+             ("punct", "|".join(re.escape(op) for op, _ in punct)), ("other", r".")]
+    return re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in parts), re.S)
 
 
 def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
@@ -74,107 +76,71 @@ def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
 
     `tables` comes from build_tables() over the grammar's terminals.
     """
-    keywords, punct = tables
+    keywords, punct_kinds, scanner = tables
     tokens: list[Token] = []
-    pos, line, line_start, n = 0, 1, 0, len(text)
-
-    def emit(kind: str, value: str, start: int) -> None:
-        nonlocal line, line_start
-        col = start - line_start + 1
-        newlines = value.count("\n")
-        end_line = line + newlines
-        end_col = (len(value) - value.rfind("\n")) if newlines else col + len(value)
-        tokens.append(_make_token(kind, value, start, line, col, end_line, end_col))
-        if newlines:
-            line, line_start = end_line, start + value.rfind("\n") + 1
-
-    def here(length: int = 1) -> Span:
-        col = pos - line_start + 1
-        return Span(line, col, line, col + length)
-
-    def skip(value: str) -> None:
-        nonlocal pos, line, line_start
-        newlines = value.count("\n")
-        if newlines:
-            line += newlines
-            line_start = pos + value.rfind("\n") + 1
-        pos += len(value)
-
+    append = tokens.append
+    line, line_start, pos, n = 1, 0, 0, len(text)
+    match = scanner.match
     while pos < n:
-        ch = text[pos]
-        if ch in " \t\r\n":
-            skip(_SPACE.match(text, pos).group())
+        m = match(text, pos)
+        group, value = m.lastgroup, m.group()
+        start, pos = pos, m.end()
+        col = start - line_start + 1
+        if group == "sp" or group == "lc" or group == "bc":
+            newlines = value.count("\n")
+            if newlines:
+                line += newlines
+                line_start = start + value.rfind("\n") + 1
             continue
-        if ch == "/" and text.startswith("//", pos):
-            skip(_LINE_COMMENT.match(text, pos).group())
-            continue
-        if ch == "/" and text.startswith("/*", pos):
-            m = _BLOCK_COMMENT.match(text, pos)
-            if m is None:
-                sink.error("E0003", here(2))
-                break
-            skip(m.group())
-            continue
-        if ch == "/" and (not tokens or tokens[-1].type not in _OPERAND_END):
-            m = _REGEX.match(text, pos)
-            if m:
-                emit(REGEX, m.group(), pos)
-                pos = m.end()
-                continue
-        if ch.isascii() and (ch.isalpha() or ch == "_"):
-            word = _WORD.match(text, pos).group()
-            kind = keywords.get(word, "NAME")
-            if kind != "NAME" and _is_plain_name_context(tokens, text, pos + len(word)):
+        if group == "word":
+            kind = keywords.get(value, "NAME")
+            if kind != "NAME" and _is_plain_name_context(tokens, text, pos):
                 kind = "NAME"
-            emit(kind, word, pos)
-            pos += len(word)
-            continue
-        if "0" <= ch <= "9":
-            value = _NUMBER.match(text, pos).group()
+        elif group == "punct":
+            kind = punct_kinds[value]
+            if value[0] == "/" and (not tokens or tokens[-1].type not in _OPERAND_END):
+                regex = _REGEX.match(text, start)
+                if regex:
+                    value, kind, pos = regex.group(), REGEX, regex.end()
+        elif group == "num":
             if value[:2].lower() in ("0x", "0b", "0o"):
                 kind = RADIX_NUMBER
             elif "e" in value or "E" in value:
                 kind = EXP_NUMBER
             else:
                 kind = "DECIMAL" if "." in value else "INT"
-                _check_number_range(kind, value, tokens, here(len(value)), sink)
-            emit(kind, value, pos)
-            pos += len(value)
-            continue
-        if ch == '"':
-            m = _STRING.match(text, pos)
-            if m is None:
-                rest = text[pos:text.find("\n", pos) if "\n" in text[pos:] else n]
-                sink.error("E0002", here(len(rest)))
-                emit("STRING", '""', pos)  # keep parsing as if the string were closed
-                skip(rest)
-                continue
-            bad = _BAD_ESCAPE.search(m.group())
+                _check_number_range(kind, value, tokens, Span(line, col, line, col + len(value)), sink)
+        elif group == "str":
+            kind = "STRING"
+            bad = _BAD_ESCAPE.search(value)
             if bad:
-                col = pos - line_start + 1 + bad.start()
-                sink.error("E0006", Span(line, col, line, col + len(bad.group())),
+                at = col + bad.start()
+                sink.error("E0006", Span(line, at, line, at + len(bad.group())),
                            f"invalid escape sequence {bad.group()!r}")
-            emit("STRING", m.group(), pos)
-            pos = m.end()
+        elif group == "quoted":
+            kind = QUOTED
+        elif group == "ustr":
+            sink.error("E0002", Span(line, col, line, col + len(value)))
+            value, kind = '""', "STRING"   # keep parsing as if the string were closed
+        elif group == "ubc":
+            sink.error("E0003", Span(line, col, line, col + 2))
+            break
+        elif group == "uquoted":
+            sink.error("E0002", Span(line, col, line, col + 1))
             continue
-        if ch in "'`":
-            m = _QUOTED.match(text, pos)
-            if m is None:
-                sink.error("E0002", here())
-                skip(ch)
-                continue
-            emit(QUOTED, m.group(), pos)
-            pos = m.end()
-            continue
-        for op, kind in punct:
-            if text.startswith(op, pos):
-                emit(kind, op, pos)
-                pos += len(op)
-                break
         else:
-            sink.error("E0001", here(), f"unexpected character {ch!r}" if ch.isprintable() else
-                       f"unexpected character U+{ord(ch):04X}")
-            skip(ch)
+            sink.error("E0001", Span(line, col, line, col + 1),
+                       f"unexpected character {value!r}" if value.isprintable() else
+                       f"unexpected character U+{ord(value):04X}")
+            if value == "\n":
+                line, line_start = line + 1, pos
+            continue
+        newlines = value.count("\n") if kind == QUOTED else 0
+        end_line = line + newlines
+        end_col = (len(value) - value.rfind("\n")) if newlines else col + len(value)
+        append(Token(kind, value, start, line, col, end_line, end_col, start + len(value)))
+        if newlines:
+            line, line_start = end_line, start + value.rfind("\n") + 1
     _mark_lookahead_tokens(tokens)
     return tokens
 

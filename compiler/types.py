@@ -25,7 +25,8 @@ class TCon(Type):
     union: "UnionInfo | None" = field(default=None, compare=False, hash=False)
 
     def key(self):
-        return self.union.qualified if self.union is not None else self.name
+        """Identity for unification: unions are nominal by name and variant list (spec/modules.md)."""
+        return f"{self.name}#{self.union.content_hash}" if self.union is not None else self.name
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -75,7 +76,11 @@ def run_case(case: Case, command: list[str]) -> tuple[bool, str]:
 
 
 def compiler_command(value: str | None = None) -> list[str]:
-    return shlex.split(value or os.environ.get("MTPC") or "mtpc")
+    """--mtpc, else $MTPC, else `mtpc` on PATH, else this Python's mtpscript package."""
+    chosen = value or os.environ.get("MTPC")
+    if chosen:
+        return shlex.split(chosen)
+    return ["mtpc"] if shutil.which("mtpc") else [sys.executable, "-m", "mtpscript.compiler.cli"]
 
 
 def run_all(cases: list[Case], command: list[str], jobs: int) -> dict[str, tuple[bool, str]]:
