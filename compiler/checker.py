@@ -47,6 +47,7 @@ class ConstSym:
     type: Type | None
     decl: n.Binding
     state: str = "pending"
+    cyclic: bool = False                # already reported as referring to itself
 
 
 @dataclass(eq=False)
@@ -98,6 +99,7 @@ _SEGMENT_RE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 def route_shape(path: str) -> tuple[str, ...]:
+    """The request paths a route matches: literal segments, with every parameter as ":"."""
     return tuple(":" if seg.startswith(":") else seg for seg in path.strip("/").split("/") if seg)
 
 
@@ -265,6 +267,8 @@ class ModuleChecker:
             return ERROR
         sym.resolving = True
         sym.resolved = self.type_from_expr(sym.expr, {p: TParam(p) for p in sym.params})
+        if isinstance(sym.resolved, TRecord) and not sym.params:
+            sym.resolved = TRecord(sym.resolved.fields, alias=sym.name)
         sym.resolving = False
         return sym.resolved
 
@@ -351,14 +355,48 @@ class ModuleChecker:
                     self.check_const(sym)
             elif isinstance(item, n.ApiDecl):
                 self.check_api(item)
-        self.check_route_ambiguity()
+        self.check_initialisation_cycles()
         return self.typed
+
+    def check_initialisation_cycles(self) -> None:
+        """E0216: a constant whose initialiser reaches itself, directly or through function bodies."""
+        uses: dict[int, set] = {}
+
+        def refs_of(node) -> set:
+            found = set()
+            for sub in walk(node):
+                sym = self.typed.refs.get(id(sub))
+                if isinstance(sym, (ConstSym, FunctionSym)) and sym.module == self.module_name and sym.decl:
+                    found.add(sym)
+            return found
+
+        def reaches(start: ConstSym) -> bool:
+            seen, stack = set(), list(refs_of(start.decl.value))
+            while stack:
+                sym = stack.pop()
+                if sym is start:
+                    return True
+                if id(sym) in seen:
+                    continue
+                seen.add(id(sym))
+                body = sym.decl.value if isinstance(sym, ConstSym) else sym.decl.body
+                if id(sym) not in uses:
+                    uses[id(sym)] = refs_of(body)
+                stack.extend(uses[id(sym)])
+            return False
+
+        for sym in self.typed.values.values():
+            if isinstance(sym, ConstSym) and sym.state == "done" and not sym.cyclic and reaches(sym):
+                self.error("E0216", sym.decl.name_span,
+                           f"constant `{sym.name}` depends on its own value through the functions it calls",
+                           "compute the value without referring back to the constant")
 
     def check_const(self, sym: ConstSym) -> Type:
         if sym.state == "done":
             return sym.type
         if sym.state == "checking":
             self.error("E0216", sym.decl.name_span, f"constant `{sym.name}` refers to itself")
+            sym.cyclic = True
             sym.type = sym.type or TVar()
             return sym.type
         sym.state = "checking"
@@ -422,8 +460,11 @@ class ModuleChecker:
         if not api.path.startswith("/"):
             self.error("E0224", api.path_span, f"route path {api.path!r} must start with /")
             return params
-        for seg in api.path.strip("/").split("/"):
-            if not seg and api.path != "/":
+        segments = api.path[1:].split("/")
+        if segments[-1] == "":       # a trailing slash is ignored; "/" has no segments
+            segments.pop()
+        for seg in segments:
+            if not seg:
                 self.error("E0224", api.path_span, f"route path {api.path!r} has an empty segment")
             elif seg.startswith(":"):
                 if not _PARAM_RE.match(seg):
@@ -435,18 +476,6 @@ class ModuleChecker:
             elif seg and not _SEGMENT_RE.match(seg):
                 self.error("E0224", api.path_span, f"path segment {seg!r} has characters a path cannot hold")
         return params
-
-    def check_route_ambiguity(self) -> None:
-        seen: dict[tuple, RouteInfo] = {}
-        for route in self.typed.routes:
-            key = (route.method, route_shape(route.path))
-            if key in seen:
-                other = seen[key]
-                self.error("E0225", route.decl.path_span,
-                           f"route {route.method} {route.path!r} matches the same requests as "
-                           f"{other.method} {other.path!r} on line {other.decl.path_span.line}")
-            else:
-                seen[key] = route
 
     # ------------------------------------------------------------ blocks and statements
     def check_body(self, body: n.Block, result: Type, is_api: bool) -> None:
@@ -487,19 +516,21 @@ class ModuleChecker:
                 self.bind(stmt.name, Local(stmt.name, declared or found, stmt.name_span), stmt.name_span)
                 if is_last:
                     self.error("E0226", stmt.span, "the block ends with a binding, so it has no value")
+                    result = ERROR
             elif isinstance(stmt, n.FunctionDecl):
                 sym = self.function_signature(stmt)
                 self.bind(stmt.name, sym, stmt.name_span)
                 self.check_function(sym, nested=True)
                 if is_last:
                     self.error("E0226", stmt.span, "the block ends with a function declaration, so it has no value")
+                    result = ERROR
             elif isinstance(stmt, (n.Return, n.Respond)):
                 result = self.check_exit(stmt, tail and is_last)
             else:
                 found = self.infer(stmt.expr, expected if is_last else None, tail=tail and is_last)
                 if is_last:
                     result = found
-                elif not self.has_call(stmt.expr) and not self.ends_in_respond(stmt.expr):
+                elif not self.has_effect_call(stmt.expr) and not self.ends_in_respond(stmt.expr):
                     self.error("E0231", stmt.span, "the value of this expression is never used")
         self.scopes.pop()
         return result
@@ -511,8 +542,16 @@ class ModuleChecker:
             out.update(ctx.get("tparams", {}))
         return out
 
-    def has_call(self, expr) -> bool:
-        return any(isinstance(node, (n.Call, n.Await)) for node in walk(expr))
+    def has_effect_call(self, expr) -> bool:
+        """Whether evaluating expr may perform an effect (so discarding its value is meaningful)."""
+        for node in walk(expr):
+            if isinstance(node, n.Await):
+                return True
+            if isinstance(node, n.Call):
+                sym = self.typed.refs.get(id(node.callee))
+                if isinstance(sym, FunctionSym) and sym.effects:
+                    return True
+        return False
 
     def check_exit(self, stmt: n.Return | n.Respond, tail: bool) -> Type:
         ctx = self.fn_stack[-1] if self.fn_stack else {"kind": "const"}
@@ -527,9 +566,10 @@ class ModuleChecker:
         if ctx["kind"] not in ("function", "lambda") or not tail:
             self.error("E0219", stmt.span)
         found = self.infer(stmt.expr, ctx.get("result"))
-        if ctx.get("result") is not None:
-            self.expect(ctx["result"], found, stmt.expr.span, " in `return`")
-        return found
+        if ctx.get("result") is None:
+            return found
+        self.expect(ctx["result"], found, stmt.expr.span, " in `return`")
+        return ctx["result"]
 
     # ------------------------------------------------------------ expressions
     def infer(self, e, expected: Type | None = None, tail: bool = False) -> Type:
@@ -656,10 +696,12 @@ class ModuleChecker:
         hinted = exp.params if isinstance(exp, TFun) and len(exp.params) == len(e.params) else None
         self.scopes.append({})
         params = []
+        failed = False
         for i, p in enumerate(e.params):
             t = self.type_from_expr(p.type, self.type_params()) if p.type is not None else (hinted[i] if hinted else TVar())
-            if p.type is not None and hinted:
+            if p.type is not None and hinted and not self.unify(hinted[i], t):
                 self.expect(hinted[i], t, p.span)
+                failed = True
             params.append(t)
             self.bind(p.name, Local(p.name, t, p.span), p.span)
         result = self.type_from_expr(e.result, self.type_params()) if e.result is not None else (
@@ -674,7 +716,7 @@ class ModuleChecker:
         self.fn_stack.pop()
         self.scopes.pop()
         self.expect(result, body, span, " in the lambda's result")
-        return TFun(tuple(params), result)
+        return ERROR if failed else TFun(tuple(params), result)
 
     def infer_Field(self, e: n.Field, expected, tail):
         if isinstance(e.obj, n.Name) and self.lookup(e.obj.id) is None and e.obj.id in builtins.NAMESPACES:
@@ -786,9 +828,11 @@ class ModuleChecker:
         if isinstance(pt_, TVar):
             self.unify(pt_, NUMBER)
             return NUMBER
+        if pt_ == ERROR:
+            return ERROR
         if pt_ not in (NUMBER, DECIMAL):
             self.error("E0207", e.span, f"unary `-` needs a number or Decimal, found {show(resolve(t))}")
-            return NUMBER
+            return ERROR
         return pt_
 
     def infer_Binary(self, e: n.Binary, expected, tail):
@@ -841,7 +885,7 @@ class ModuleChecker:
             return pt.WILD
         if isinstance(p, n.PName):
             sym = self.lookup(p.name)
-            if isinstance(sym, CtorSym) and p.name[:1].isupper():
+            if isinstance(sym, CtorSym):
                 return self.check_ctor_pattern(p, p.name, [], t)
             self.bind(p.name, Local(p.name, t, p.span), p.span)
             return pt.WILD
@@ -887,24 +931,30 @@ class ModuleChecker:
             return None
         return pt.Ctor("{...}", tuple(given.get(k, pt.WILD) for k, _ in rt.fields))
 
+    def bind_pattern_names(self, patterns: list) -> None:
+        """After a pattern error, still bind the names it introduces (as errors) to avoid cascades."""
+        sink, self.sink = self.sink, DiagnosticSink()
+        for sub in patterns:
+            self.check_pattern(sub, ERROR)
+        self.sink = sink
+        return None
+
     def check_ctor_pattern(self, p, name: str, args: list, t: Type) -> pt.Pat | None:
         sym = self.lookup(name)
         if not isinstance(sym, CtorSym):
             self.error("E0212", p.span, f"`{name}` is not a constructor")
-            for a in args:
-                self.check_pattern(a, TVar())
-            return None
+            return self.bind_pattern_names(args)
         v = sym.variant
         fresh = {q: TVar() for q in v.union.params}
         union_type = TCon(v.union.name, tuple(fresh[q] for q in v.union.params), v.union)
         if not self.unify(t, union_type):
             self.error("E0212", p.span, f"`{name}` is a constructor of {v.union.name}, "
                                         f"but the value has type {show(resolve(t))}")
-            return None
+            return self.bind_pattern_names(args)
         if len(args) != len(v.field_types):
             self.error("E0212", p.span, f"`{name}` has {len(v.field_types)} field"
                                         f"{'s' * (len(v.field_types) != 1)}, the pattern gives {len(args)}")
-            return None
+            return self.bind_pattern_names(args)
         subs = [self.check_pattern(a, substitute(ft, fresh)) for a, ft in zip(args, v.field_types)]
         if any(s is None for s in subs):
             return None

@@ -17,7 +17,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0002": ("unterminated string literal", "close the string with a double quote on the same line"),
     "E0003": ("unterminated block comment", "close the comment with */"),
     "E0004": ("syntax error", "check the construct against spec/grammar.md"),
-    "E0005": ("unexpected end of file", "a bracket, block or declaration is not closed"),
+    "E0005": ("unexpected end of input", "a bracket, block or declaration is not closed"),
     "E0006": ("invalid escape sequence", "valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX"),
     "E0007": ("integer literal out of range", "number is a signed 64-bit integer: -9223372036854775808 to 9223372036854775807"),
     "E0008": ("Decimal literal out of range", "a Decimal has at most 34 significant digits and at most 28 digits after the point"),
@@ -62,6 +62,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0134": ("`async` functions and promises are not supported", "declare `uses { Async }` and `await` the effect call"),
     "E0135": ("`export` is not needed", "every top-level declaration can be imported; remove `export`"),
     "E0136": ("the conditional operator `?:` is not supported", "use `if (c) { a } else { b }`"),
+    "E0137": ("default parameter values are not supported", "pass every argument explicitly, or write a wrapper function"),
     # ---- E02xx names and types
     "E0201": ("unknown name", "declare it with `const`, as a parameter or a function, or import it"),
     "E0202": ("unknown type", "declare it with `type`, import it, or use a built-in type"),

@@ -112,11 +112,8 @@ def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
                 _check_number_range(kind, value, tokens, Span(line, col, line, col + len(value)), sink)
         elif group == "str":
             kind = "STRING"
-            bad = _BAD_ESCAPE.search(value)
-            if bad:
-                at = col + bad.start()
-                sink.error("E0006", Span(line, at, line, at + len(bad.group())),
-                           f"invalid escape sequence {bad.group()!r}")
+            if "\\" in value or not value.isprintable():
+                _check_string(value, line, col, sink)
         elif group == "quoted":
             kind = QUOTED
         elif group == "ustr":
@@ -145,14 +142,44 @@ def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
     return tokens
 
 
-_BAD_ESCAPE = re.compile(r'\\(?!["\\/bfnrt]|u[0-9a-fA-F]{4}).?')
+_ESCAPE_OR_CONTROL = re.compile(r'\\(u[0-9a-fA-F]{4}|.?)|[\x00-\x1f\x7f]')
+
+
+def _check_string(value: str, line: int, col: int, sink: DiagnosticSink) -> None:
+    """E0006 for bad escapes and unpaired surrogate escapes, E0001 for raw control characters."""
+    pending_high = None   # column of a \uD800-\uDBFF escape still waiting for its low half
+    for m in _ESCAPE_OR_CONTROL.finditer(value, 1, len(value) - 1):
+        at = col + m.start()
+        text = m.group()
+        if not text.startswith("\\"):
+            sink.error("E0001", Span(line, at, line, at + 1),
+                       f"control character U+{ord(text):04X} in a string literal", "write it as an escape, e.g. \\t")
+            continue
+        is_unicode = text[1:2] == "u" and len(text) == 6
+        low = is_unicode and 0xDC00 <= int(text[2:], 16) <= 0xDFFF
+        if pending_high is not None and not (low and m.start() == pending_high[1]):
+            sink.error("E0006", Span(line, pending_high[0], line, pending_high[0] + 6), "unpaired surrogate escape")
+            pending_high = None
+        if is_unicode:
+            code = int(text[2:], 16)
+            if 0xD800 <= code <= 0xDBFF:
+                pending_high = (at, m.end())
+            elif low and pending_high is None:
+                sink.error("E0006", Span(line, at, line, at + 6), "unpaired surrogate escape")
+            else:
+                pending_high = None
+        elif text[1:2] not in ('"', "\\", "/", "b", "f", "n", "r", "t"):
+            sink.error("E0006", Span(line, at, line, at + len(text)), f"invalid escape sequence {text!r}")
+    if pending_high is not None:
+        sink.error("E0006", Span(line, pending_high[0], line, pending_high[0] + 6), "unpaired surrogate escape")
 INT64_MAX = 2**63 - 1
 
 
 def _check_number_range(kind: str, value: str, tokens: list[Token], span: Span, sink: DiagnosticSink) -> None:
     """E0007/E0008 for literals no number or Decimal can hold."""
     if kind == "INT":
-        negated = bool(tokens) and tokens[-1].type == "MINUS"
+        negated = bool(tokens) and tokens[-1].type == "MINUS" and (   # unary minus only
+            len(tokens) < 2 or tokens[-2].type not in _OPERAND_END)
         if int(value) > INT64_MAX + negated:
             sink.error("E0007", span, f"integer literal {value} does not fit in a 64-bit signed number")
         return

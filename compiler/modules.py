@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import nodes as n
-from .checker import CtorSym, ModuleChecker, Prelude
+from .checker import CtorSym, ModuleChecker, Prelude, route_shape
 from .diagnostics import Diagnostic, DiagnosticSink, Span, diag
 from .effects import EffectCheckedModule, check_effects
 from .parser import parse
@@ -147,6 +147,7 @@ class Program:
         if not loaded.syntax_ok:
             return
         imports: list[tuple[str, str, object]] = []   # (kind, name, symbol)
+        imported: set[str] = set()
         for imp, target in loaded.deps:
             dep = self.modules[target]
             if dep.checked is None:
@@ -154,6 +155,10 @@ class Program:
                 return
             typed = dep.checked.typed
             for name, span in imp.names:
+                if name in imported:
+                    sink.error("E0213", span, f"`{name}` is already imported")
+                    continue
+                imported.add(name)
                 value, type_ = typed.values.get(name), typed.type_names.get(name)
                 if value is None and type_ is None:
                     sink.error("E0403", span, f"{imp.path!r} has no top-level declaration `{name}`")
@@ -179,10 +184,24 @@ class Program:
         return [p for p in self.order if p in reach]
 
     def link(self, root: str) -> None:
-        """E0405: a union name must have one variant list across all modules linked into one program."""
+        """Program-wide checks over the modules linked into one program.
+
+        E0405: a union name has one variant list in every module. E0225: no two
+        routes (in any module) match the same requests.
+        """
         first: dict[str, tuple[UnionInfo, str]] = {}
+        routes: dict[tuple, tuple[str, object]] = {}
         for path in self.closure(root):
             checked = self.modules[path].checked
+            for route in checked.typed.routes if checked else ():
+                key = (route.method, route_shape(route.path))
+                other = routes.setdefault(key, (path, route))
+                if other[1] is not route:
+                    where = "" if other[0] == path else f" in {other[0]}"
+                    self.sink(path).error("E0225", route.decl.path_span,
+                                          f"route {route.method} {route.path!r} matches the same requests as "
+                                          f"{other[1].method} {other[1].path!r} on line "
+                                          f"{other[1].decl.path_span.line}{where}")
             for union in checked.typed.unions if checked else ():
                 seen = first.setdefault(union.name, (union, path))
                 if seen[0].content_hash != union.content_hash:

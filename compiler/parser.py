@@ -182,7 +182,7 @@ class BuildAst(Transformer):
 
     def body_param(self, c):
         sig = _significant(c)
-        return n.Param(_span(c), sig[0].value, sig[1] if len(sig) > 1 else None)
+        return n.Param(_span(sig), sig[0].value, sig[1] if len(sig) > 1 else None)
 
     # ---- types
     def function_type(self, c):
@@ -380,18 +380,14 @@ def _split_items(tokens: list[Token]) -> list[list[Token]]:
     return items
 
 
-def _syntax_error(err: UnexpectedInput, chunk: list[Token], sink: DiagnosticSink, quiet_lines: set[int]) -> None:
+def _syntax_error(err: UnexpectedInput, chunk: list[Token], sink: DiagnosticSink) -> None:
     tok = getattr(err, "token", None)
     expected = sorted({_describe_terminal(t) for t in getattr(err, "expected", ()) or ()})
     hint = ("expected " + ", ".join(expected[:8]) + (" ..." if len(expected) > 8 else "")) if expected else None
     if tok is None or tok.type == "$END":
         last = chunk[-1]
-        if last.line in quiet_lines:
-            return
         sink.error("E0005", Span(last.end_line, last.end_column, last.end_line, last.end_column + 1),
                    f"unexpected end of input after `{last.value}`", hint and hint + " before the end")
-        return
-    if tok.line in quiet_lines:
         return
     idx = next((i for i, t in enumerate(chunk) if t is tok), None)
     prev = chunk[idx - 1] if idx else None
@@ -402,16 +398,19 @@ def _syntax_error(err: UnexpectedInput, chunk: list[Token], sink: DiagnosticSink
 
 
 def parse_tokens(tokens: list[Token], path: str, sink: DiagnosticSink, quiet_lines: set[int] = frozenset()) -> n.Module:
-    """Parse a cleaned token stream into a Module; items with syntax errors are left out."""
+    """Parse a cleaned token stream into a Module; items with syntax errors are left out.
+
+    A generic syntax error is not reported in an item that already has a targeted
+    rejection (on one of `quiet_lines`): the rejection is its cause.
+    """
     items: list[n.Decl] = []
     parser = _lark()
     for chunk in _split_items(tokens):
         try:
             items.append(parser.parse(chunk))
-        except UnexpectedToken as err:
-            _syntax_error(err, chunk, sink, quiet_lines)
-        except UnexpectedInput as err:  # pragma: no cover - the list lexer cannot fail to lex
-            _syntax_error(err, chunk, sink, quiet_lines)
+        except UnexpectedInput as err:
+            if not any(line in quiet_lines for line in range(chunk[0].line, chunk[-1].end_line + 1)):
+                _syntax_error(err, chunk, sink)
     span = Span(1, 1, 1, 1) if not tokens else span_of(tokens[0]).to(span_of(tokens[-1]))
     return n.Module(span, path, items)
 

@@ -101,7 +101,7 @@ def missing(rows: list[list[Pat]], types: list[Type]) -> list[list[str]]:
     domain = constructors(ty)
     used = {row[0].name for row in rows if isinstance(row[0], Ctor)}
     out: list[list[str]] = []
-    if domain is not None and all(name in used for name, _ in domain):
+    if domain is not None and any(name in used for name, _ in domain):
         for name, sub in domain:
             for w in missing(_specialize(rows, name, len(sub)), sub + rest):
                 out.append([_render(name, w[:len(sub)], ty)] + w[len(sub):])
@@ -109,14 +109,7 @@ def missing(rows: list[list[Pat]], types: list[Type]) -> list[list[str]]:
                     return out
         return out
     tails = missing(_default(rows), rest)
-    if not tails:
-        return []
-    if domain is None:
-        return [["_"] + w for w in tails][:MAX_WITNESSES]
-    for name, sub in domain:
-        if name not in used:
-            out.extend([_render(name, ["_"] * len(sub), ty)] + w for w in tails)
-    return out[:MAX_WITNESSES]
+    return [["_"] + w for w in tails][:MAX_WITNESSES]
 
 
 def _render(name: str, args: list[str], ty: Type) -> str:

@@ -59,33 +59,33 @@ def _skip_group(tokens: list[Token], i: int) -> int:
 
 
 def _statement_extent(tokens: list[Token], i: int) -> int:
-    """End index of a brace-bodied statement starting at keyword tokens[i] (try/for/class...)."""
-    j = i + 1
-    line = tokens[i].line
-    while j < len(tokens):
-        tok = tokens[j]
-        if tok.type == "LBRACE":
-            j = _skip_group(tokens, j)
-            follow = tokens[j].value if j < len(tokens) else ""
-            if follow in ("catch", "finally", "while", "else"):
-                j += 1
-                continue
-            return j
-        if tok.type in ("LPAR", "ARROW_LPAREN", "LSQB"):
-            j = _skip_group(tokens, j)
-            continue
-        if tok.type in ("RBRACE", "SEMICOLON") or (tok.line != line and tok.type != "NAME"):
-            return j + (tok.type == "SEMICOLON")
-        j += 1
+    """End index of the statement a forbidden keyword at tokens[i] begins (class/try/for/while/do/switch...)."""
+    word, j, n = tokens[i].value, i + 1, len(tokens)
+    if word == "class":
+        while j < n and tokens[j].type != "LBRACE":
+            j += 1
+        return _skip_group(tokens, j)
+    if j < n and tokens[j].type in ("LPAR", "ARROW_LPAREN"):
+        j = _skip_group(tokens, j)                      # (condition), (init; test; step), catch (e)
+        if word == "while" and i > 0 and tokens[i - 1].type == "RBRACE" and tokens[i - 1].line == tokens[i].line:
+            return j + (j < n and tokens[j].type == "SEMICOLON")   # the tail of do { } while (c)
+    if j < n and tokens[j].type == "LBRACE":
+        j = _skip_group(tokens, j)
+    elif j < n:
+        j = _line_extent(tokens, j)                     # a body without braces: the rest of its line
+    if j < n and tokens[j].type == "NAME" and tokens[j].value in ("catch", "finally", "while") \
+            and (tokens[j].value != "while" or word == "do"):
+        return _statement_extent(tokens, j)
     return j
 
 
 def _line_extent(tokens: list[Token], i: int) -> int:
+    """From tokens[i] to the end of its line (a trailing `;` included)."""
     line = tokens[i].line
-    j = i + 1
+    j = i
     while j < len(tokens) and tokens[j].line == line and tokens[j].type not in ("SEMICOLON", "RBRACE"):
         j = _skip_group(tokens, j) if tokens[j].type in _CLOSERS else j + 1
-    return j
+    return j + (j < len(tokens) and tokens[j].type == "SEMICOLON")
 
 
 def reject(tokens: list[Token], sink: DiagnosticSink) -> tuple[list[Token], set[int]]:
@@ -93,7 +93,8 @@ def reject(tokens: list[Token], sink: DiagnosticSink) -> tuple[list[Token], set[
     out: list[Token] = []
     lines: set[int] = set()
     depth = 0
-    binding_pending = False
+    parens: list[bool] = []    # one entry per open "(": is it a parameter list?
+    binding_pending = None     # "TYPE" or "BIND_KW" while a declaration's `=` is still expected
 
     def report(code: str, tok: Token, message: str | None = None) -> None:
         sink.error(code, span_of(tok), message)
@@ -104,16 +105,29 @@ def reject(tokens: list[Token], sink: DiagnosticSink) -> tuple[list[Token], set[
         tok = tokens[i]
         kind, value = tok.type, tok.value
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if kind in ("LBRACE",):
+        if kind == "LBRACE":
             depth += 1
+            if binding_pending == "TYPE":   # `type Name { ... }` declares a record: no `=` follows
+                binding_pending = None
         elif kind == "RBRACE":
             depth = max(0, depth - 1)
+        elif kind in ("LPAR", "ARROW_LPAREN"):
+            parens.append(kind == "ARROW_LPAREN" or bool(out) and (
+                out[-1].type == "FUNCTION" or len(out) > 1 and out[-2].type == "FUNCTION"))
+        elif kind == "RPAR" and parens:
+            parens.pop()
         elif kind in ("BIND_KW", "TYPE"):
-            binding_pending = True
+            binding_pending = kind
+        if kind == "NAME" and nxt is not None and nxt.type == "COLON" and i + 2 < len(tokens) \
+                and tokens[i + 2].value in ("for", "while", "do", "switch") \
+                and (not out or out[-1].type in ("LBRACE", "RBRACE", "SEMICOLON") or out[-1].line < tok.line):
+            report("E0124", tok, f"`{value}:` is a label")
+            i += 2
+            continue
         if kind == "NAME" and (not out or out[-1].type != "DOT") and (nxt is None or nxt.type != "COLON"):
             if value in _STATEMENT_WORDS:
                 report(_STATEMENT_WORDS[value], tok)
-                end = _line_extent(tokens, i) if value == "throw" else _statement_extent(tokens, i)
+                end = _line_extent(tokens, i + 1) if value == "throw" else _statement_extent(tokens, i)
                 i = max(end, i + 1)
                 continue
             if value in ("get", "set") and nxt is not None and nxt.type == "NAME" and out \
@@ -133,7 +147,7 @@ def reject(tokens: list[Token], sink: DiagnosticSink) -> tuple[list[Token], set[
             if value == "var":
                 report("E0110", tok)
                 out.append(_replace(tok, "BIND_KW", "const"))
-                binding_pending = True
+                binding_pending = "BIND_KW"
                 i += 1
                 continue
             if value in _NAME_WORDS:
@@ -150,7 +164,12 @@ def reject(tokens: list[Token], sink: DiagnosticSink) -> tuple[list[Token], set[
             continue
         elif kind == "EQUAL":
             if binding_pending:
-                binding_pending = False
+                binding_pending = None
+            elif parens and parens[-1]:
+                report("E0137", tok)
+                out.append(_replace(tok, "EQEQ", "=="))
+                i += 1
+                continue
             else:
                 report("E0129" if depth == 0 else "E0111", tok)
                 out.append(_replace(tok, "EQEQ", "=="))

@@ -32,6 +32,7 @@ class TCon(Type):
 @dataclass(frozen=True, slots=True)
 class TRecord(Type):
     fields: tuple[tuple[str, Type], ...]   # sorted by name
+    alias: str | None = field(default=None, compare=False, hash=False)   # a name to show it by
 
     def get(self, name: str) -> Type | None:
         for key, value in self.fields:
@@ -121,7 +122,7 @@ def resolve(t: Type) -> Type:
     if isinstance(t, TCon) and t.args:
         return TCon(t.name, tuple(resolve(a) for a in t.args), t.union)
     if isinstance(t, TRecord):
-        return TRecord(tuple((k, resolve(v)) for k, v in t.fields))
+        return TRecord(tuple((k, resolve(v)) for k, v in t.fields), t.alias)
     if isinstance(t, TFun):
         return TFun(tuple(resolve(p) for p in t.params), resolve(t.result))
     return t
@@ -165,6 +166,8 @@ def show(t: Type) -> str:
     t = prune(t)
     if isinstance(t, TCon):
         return t.name + ("<" + ", ".join(show(a) for a in t.args) + ">" if t.args else "")
+    if isinstance(t, TRecord) and t.alias:
+        return t.alias
     if isinstance(t, TRecord):
         return "{ " + ", ".join(f"{k}: {show(v)}" for k, v in t.fields) + " }" if t.fields else "{}"
     if isinstance(t, TFun):
