@@ -359,12 +359,13 @@ def _describe_terminal(name: str) -> str:
     return name.lower()
 
 
-def _split_items(tokens: list[Token]) -> list[list[Token]]:
-    """Split at item keywords at brace depth 0, or at column 1 (recovers from unclosed braces)."""
+def _split_items(tokens: list[Token], at_column_1: bool = False) -> list[list[Token]]:
+    """Split where an item keyword begins a declaration: at brace depth 0, or with
+    `at_column_1` also at any line start (to recover from a missing closing brace)."""
     items: list[list[Token]] = []
     depth = 0
     for i, tok in enumerate(tokens):
-        starts = tok.type in _ITEM_KEYWORDS and (depth == 0 or tok.column == 1)
+        starts = tok.type in _ITEM_KEYWORDS and (depth == 0 or at_column_1 and tok.column == 1)
         if starts and tok.type == "FUNCTION":  # a lambda `function (x) {...}` is not an item
             starts = i + 1 < len(tokens) and tokens[i + 1].type == "NAME"
         if starts and tok.type == "API" and i > 0 and tokens[i - 1].type == "SENSITIVE":
@@ -408,9 +409,17 @@ def parse_tokens(tokens: list[Token], path: str, sink: DiagnosticSink, quiet_lin
     for chunk in _split_items(tokens):
         try:
             items.append(parser.parse(chunk))
-        except UnexpectedInput as err:
-            if not any(line in quiet_lines for line in range(chunk[0].line, chunk[-1].end_line + 1)):
-                _syntax_error(err, chunk, sink)
+            continue
+        except UnexpectedInput:
+            pass
+        # A chunk that does not parse may swallow later declarations (a missing "}"):
+        # split it again at every declaration keyword in column 1 and parse the pieces.
+        for piece in _split_items(chunk, at_column_1=True):
+            try:
+                items.append(parser.parse(piece))
+            except UnexpectedInput as err:
+                if not any(line in quiet_lines for line in range(piece[0].line, piece[-1].end_line + 1)):
+                    _syntax_error(err, piece, sink)
     span = Span(1, 1, 1, 1) if not tokens else span_of(tokens[0]).to(span_of(tokens[-1]))
     return n.Module(span, path, items)
 
