@@ -84,6 +84,7 @@ class TypedModule:
     module: n.Module
     types: dict[int, Type] = field(default_factory=dict)       # id(expr) -> type
     refs: dict[int, object] = field(default_factory=dict)      # id(Name/Field/callee) -> symbol or builtin name
+    binders: dict[int, object] = field(default_factory=dict)   # id(binding node) -> the Local/FunctionSym it binds
     values: dict[str, ValueSym] = field(default_factory=dict)  # top-level value namespace (exports)
     type_names: dict[str, TypeSym] = field(default_factory=dict)
     functions: list[FunctionSym] = field(default_factory=list)
@@ -212,11 +213,14 @@ class ModuleChecker:
             found = self.prelude.type_names.get(name)
         return found
 
-    def bind(self, name: str, sym: ValueSym, span: Span) -> None:
+    def bind(self, name: str, sym: ValueSym, span: Span, node: object = None) -> None:
+        """Bind `name` in the innermost scope; `node` is the AST binder, recorded for lowering."""
         scope = self.scopes[-1]
         if name in scope:
             self.error("E0213", span, f"`{name}` is already defined in this scope")
         scope[name] = sym
+        if node is not None:
+            self.typed.binders[id(node)] = sym
 
     # ------------------------------------------------------------ declarations
     def declare_types(self) -> None:
@@ -423,7 +427,7 @@ class ModuleChecker:
         if nested:
             self.scopes[-1][decl.name] = sym
         for p, t in zip(decl.params, sym.type.params):
-            self.bind(p.name, Local(p.name, t, p.span), p.span)
+            self.bind(p.name, Local(p.name, t, p.span), p.span, p)
         self.fn_stack = self.fn_stack + [{"kind": "function", "result": sym.type.result,
                                           "tparams": {p: TParam(p) for p in sym.type_params}}]
         self.check_body(decl.body, sym.type.result, is_api=False)
@@ -435,7 +439,8 @@ class ModuleChecker:
         request_alias = self.lookup_type(builtins.REQUEST_TYPE)
         request = substitute(self.resolve_alias(request_alias, api.span),
                              {request_alias.params[0]: TRecord(tuple(sorted((p, STRING) for p in params)))})
-        self.scopes = [{}, {"request": Local("request", request, api.span)}]
+        self.scopes = [{}, {}]
+        self.bind("request", Local("request", request, api.span), api.span, api)
         body_type = None
         if api.body_param is not None:
             if api.body_param.type is None:
@@ -446,7 +451,7 @@ class ModuleChecker:
                 if contains_function(body_type):
                     self.error("E0203", api.body_param.type.span, "a request body cannot contain functions")
             self.bind(api.body_param.name, Local(api.body_param.name, body_type, api.body_param.span),
-                      api.body_param.span)
+                      api.body_param.span, api.body_param)
         self.typed.routes.append(RouteInfo(api, api.method, api.path, params, body_type))
         self.fn_stack = [{"kind": "api", "result": RESPONSE}]
         self.check_body(api.body, RESPONSE, is_api=True)
@@ -513,13 +518,13 @@ class ModuleChecker:
                 found = self.infer(stmt.value, declared)
                 if declared is not None:
                     self.expect(declared, found, stmt.value.span)
-                self.bind(stmt.name, Local(stmt.name, declared or found, stmt.name_span), stmt.name_span)
+                self.bind(stmt.name, Local(stmt.name, declared or found, stmt.name_span), stmt.name_span, stmt)
                 if is_last:
                     self.error("E0226", stmt.span, "the block ends with a binding, so it has no value")
                     result = ERROR
             elif isinstance(stmt, n.FunctionDecl):
                 sym = self.function_signature(stmt)
-                self.bind(stmt.name, sym, stmt.name_span)
+                self.bind(stmt.name, sym, stmt.name_span, stmt)
                 self.check_function(sym, nested=True)
                 if is_last:
                     self.error("E0226", stmt.span, "the block ends with a function declaration, so it has no value")
@@ -703,7 +708,7 @@ class ModuleChecker:
                 self.expect(hinted[i], t, p.span)
                 failed = True
             params.append(t)
-            self.bind(p.name, Local(p.name, t, p.span), p.span)
+            self.bind(p.name, Local(p.name, t, p.span), p.span, p)
         result = self.type_from_expr(e.result, self.type_params()) if e.result is not None else (
             exp.result if isinstance(exp, TFun) else TVar())
         self.fn_stack.append({"kind": "lambda", "result": result})
@@ -887,7 +892,7 @@ class ModuleChecker:
             sym = self.lookup(p.name)
             if isinstance(sym, CtorSym):
                 return self.check_ctor_pattern(p, p.name, [], t)
-            self.bind(p.name, Local(p.name, t, p.span), p.span)
+            self.bind(p.name, Local(p.name, t, p.span), p.span, p)
             return pt.WILD
         if isinstance(p, n.PCtor):
             return self.check_ctor_pattern(p, p.name, p.args, t)
@@ -912,7 +917,8 @@ class ModuleChecker:
             return None
         given: dict[str, pt.Pat] = {}
         ok = True
-        for name, sub, span in p.fields:
+        for entry in p.fields:
+            name, sub, span = entry
             ft = rt.get(name)
             if ft is None:
                 self.error("E0206", span, f"no field `{name}` on {show(resolve(rt))}")
@@ -921,7 +927,7 @@ class ModuleChecker:
             if name in given:
                 self.error("E0214", span, f"field `{name}` appears twice in the pattern")
             if sub is None:
-                self.bind(name, Local(name, ft, span), span)
+                self.bind(name, Local(name, ft, span), span, entry)
                 given[name] = pt.WILD
             else:
                 sp = self.check_pattern(sub, ft)

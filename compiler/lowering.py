@@ -1,0 +1,484 @@
+"""JS lowering: effect-checked IR -> one readable, deterministic JavaScript program.
+
+The output is the prelude (compiler/prelude.js) followed by the program: union
+descriptors, top-level functions, constants (initialised by `$init`), one handler
+function per route and the `$main` entry the runtime calls. Gas is charged in
+pre-order exactly as spec/execution.md says: every charged node lowers to
+`($c(cost), <node>)`. Tail calls return a `$TC` marker (or, for self calls of a
+named function, jump back to the top of its loop); non-tail calls go through
+`$call`, which unwinds markers and enforces the depth limit. The same IR always
+gives byte-identical JS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+
+from . import gas, nodes as n
+from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
+from .modules import CheckResult
+from .types import DECIMAL, NUMBER, STRING, TCon, prune
+from .visitor import walk
+
+PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text(encoding="utf-8")
+
+CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
+BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
+NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
+DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
+
+
+class LoweringError(Exception):
+    """A construct this lowering does not support yet (reported, never a traceback)."""
+
+
+def _js_string(s: str) -> str:
+    return json.dumps(s, ensure_ascii=True)
+
+
+@dataclass
+class _Frame:
+    """The function or lambda being lowered."""
+    names: dict[int, str] = field(default_factory=dict)     # id(Local/FunctionSym) -> JS name
+    self_sym: FunctionSym | None = None                     # named function whose self tail calls loop
+    loop_params: list[str] = field(default_factory=list)
+
+
+class Lowering:
+    def __init__(self, result: CheckResult):
+        self.result = result
+        self.modules = [result.modules[p].checked for p in result.order if result.modules[p].checked]
+        self.global_names: dict[int, str] = {}      # id(top-level FunctionSym/ConstSym) -> JS name
+        self.descriptors: dict[tuple[str, str], str] = {}
+        self.out: list[str] = []
+        self.counter = 0
+        self.frame = _Frame()
+        self.typed: TypedModule | None = None
+        for mi, checked in enumerate(self.modules):
+            for name, sym in checked.typed.values.items():
+                if isinstance(sym, FunctionSym):
+                    self.global_names[id(sym)] = f"f{mi}_{name}"
+                elif isinstance(sym, ConstSym):
+                    self.global_names[id(sym)] = f"k{mi}_{name}"
+
+    # ------------------------------------------------------------ helpers
+    def fresh(self, base: str) -> str:
+        self.counter += 1
+        return f"{base}${self.counter}"
+
+    def charged(self, cost: int, js: str) -> str:
+        return f"($c({cost}), {js})" if cost else js
+
+    def type_of(self, e) -> object:
+        return prune(self.typed.types[id(e)])
+
+    def descriptor(self, variant) -> str:
+        key = (variant.union.name, variant.name)
+        if key not in self.descriptors:
+            names = variant.field_names if any(variant.field_names) else None
+            self.descriptors[key] = f"$V_{variant.union.name}_{variant.name}"
+            self.out.append(f"const {self.descriptors[key]} = $descriptorFor({_js_string(variant.union.name)}, "
+                            f"{_js_string(variant.name)}, {json.dumps(names)});")
+        return self.descriptors[key]
+
+    def name_of(self, sym) -> str:
+        if id(sym) in self.frame.names:
+            return self.frame.names[id(sym)]
+        if id(sym) in self.global_names:
+            return self.global_names[id(sym)]
+        for frame_names in self.outer_names:
+            if id(sym) in frame_names:
+                return frame_names[id(sym)]
+        raise LoweringError(f"internal: unbound symbol {getattr(sym, 'name', sym)!r}")
+
+    def bind_local(self, node, base: str) -> str:
+        sym = self.typed.binders[id(node)]
+        js = self.fresh("v_" + base)
+        self.frame.names[id(sym)] = js
+        return js
+
+    # ------------------------------------------------------------ program
+    def lower(self) -> str:
+        self.outer_names: list[dict[int, str]] = []
+        body: list[str] = []
+        inits: list[str] = []
+        routes: list[str] = []
+        for checked in self.modules:
+            self.typed = checked.typed
+            for item in checked.typed.module.items:
+                if isinstance(item, n.FunctionDecl):
+                    sym = checked.typed.values[item.name]
+                    body.append(self.function(item, sym, self.global_names[id(sym)]))
+                elif isinstance(item, n.Binding):
+                    sym = checked.typed.values[item.name]
+                    js = self.global_names[id(sym)]
+                    body.append(f"let {js};")
+                    self.frame = _Frame()
+                    inits.append(f"  $c({gas.op_cost('binding')}); {js} = {self.expr(item.value)};")
+            for route in checked.typed.routes:
+                name = f"$route{len(routes)}"
+                routes.append(name)
+                body.append(self.handler(route.decl, name))
+        head = [PRELUDE, "// ---- union descriptors", *self.out, "// ---- program", *body,
+                "function $init() {", *inits, "}",
+                f"const $routes = [{', '.join(routes)}];",
+                "function $main(index, request, gasLimit) {",
+                "  return $entry($routes[index], $init, $fromWire(JSON.parse(request)), gasLimit);",
+                "}", ""]
+        return "\n".join(head)
+
+    def function(self, decl: n.FunctionDecl, sym: FunctionSym, js_name: str) -> str:
+        saved = self.frame
+        if saved.names:
+            self.outer_names.append(saved.names)
+        self.frame = _Frame(self_sym=sym)
+        params = [self.bind_local(p, p.name) for p in decl.params]
+        self.frame.loop_params = [p + "$in" for p in params]
+        self.frame.names[id(sym)] = js_name
+        stmts: list[str] = []
+        self.tail_block(decl.body, stmts, tail=True)
+        self.frame = saved
+        if saved.names:
+            self.outer_names.pop()
+        copy = "".join(f"    let {p} = {p}$in;\n" for p in params)
+        body = "\n".join("    " + s for s in stmts)
+        return (f"function {js_name}({', '.join(p + '$in' for p in params)}) {{\n"
+                f"  for (;;) {{\n{copy}{body}\n  }}\n}}")
+
+    def handler(self, api: n.ApiDecl, js_name: str) -> str:
+        self.frame = _Frame()
+        request = self.bind_local(api, "request")
+        stmts: list[str] = []
+        if api.body_param is not None:
+            body = self.bind_local(api.body_param, api.body_param.name)
+            stmts.append(f"const {body} = {request}.$typedBody;")
+        self.tail_block(api.body, stmts, tail=True)
+        return f"function {js_name}({request}) {{\n" + "\n".join("  " + s for s in stmts) + "\n}"
+
+    # ------------------------------------------------------------ statements
+    def tail_block(self, block: n.Block, out: list[str], tail: bool) -> None:
+        """Statements that compute `block` and return its value (tail: calls may be tail calls)."""
+        for stmt in block.stmts[:-1]:
+            self.statement(stmt, out)
+        last = block.stmts[-1]
+        if isinstance(last, n.Respond):
+            out.append(f"return {self.respond(last)};")
+        elif isinstance(last, (n.ExprStmt, n.Return)):
+            self.tail_expr(last.expr, out, tail)
+        else:  # unreachable after checking (E0226)
+            raise LoweringError("block ends with a declaration")
+
+    def statement(self, stmt, out: list[str]) -> None:
+        if isinstance(stmt, n.Binding):
+            value = self.expr(stmt.value)
+            js = self.bind_local(stmt, stmt.name)
+            out.append(f"$c({gas.op_cost('binding')}); const {js} = {value};")
+        elif isinstance(stmt, n.FunctionDecl):
+            sym = self.typed.binders[id(stmt)]
+            js = self.fresh("f_" + stmt.name)
+            self.frame.names[id(sym)] = js
+            out.append(f"$c({gas.op_cost('function_decl')});")
+            out.append(self.function(stmt, sym, js))
+            env = self.captured(stmt)
+            out.append(f"$clo({js}, {_js_string(self.code_id(stmt))}, [{', '.join(env)}]);")
+        elif isinstance(stmt, n.ExprStmt):
+            out.append(f"{self.expr(stmt.expr)};")
+        else:
+            raise LoweringError("`return`/`respond` outside tail position")
+
+    def tail_expr(self, e, out: list[str], tail: bool) -> None:
+        if isinstance(e, n.If):
+            out.append(f"$c({gas.op_cost('if')});")
+            out.append(f"if ({self.expr(e.cond)}) {{")
+            self.tail_block(e.then, out, tail)
+            out.append("} else {")
+            if isinstance(e.otherwise, n.If):
+                self.tail_expr(e.otherwise, out, tail)
+            else:
+                self.tail_block(e.otherwise, out, tail)
+            out.append("}")
+        elif isinstance(e, n.Match):
+            self.match_statements(e, out, tail)
+        elif isinstance(e, n.Block):
+            out.append("{")
+            self.tail_block(e, out, tail)
+            out.append("}")
+        elif tail and isinstance(e, n.Call) and self.is_tail_callable(e):
+            self.tail_call(e, out)
+        else:
+            out.append(f"return {self.expr(e)};")
+
+    def respond(self, stmt: n.Respond) -> str:
+        return self.charged(gas.op_cost("respond"), self.expr(stmt.expr))
+
+    # ------------------------------------------------------------ match
+    def match_statements(self, e: n.Match, out: list[str], tail: bool) -> None:
+        subject = self.fresh("$s")
+        out.append(f"$c({gas.op_cost('match')}); const {subject} = {self.expr(e.subject)};")
+        for arm in e.arms:
+            binds: list[str] = []
+            test = self.pattern(arm.pattern, subject, binds)
+            out.append(f"$c({gas.op_cost('match_case')});")
+            out.append(f"if ({test}) {{")
+            out.extend(binds)
+            if isinstance(arm.body, n.Respond):
+                out.append(f"return {self.respond(arm.body)};")
+            elif isinstance(arm.body, n.Return):
+                self.tail_expr(arm.body.expr, out, tail)
+            else:
+                self.tail_expr(arm.body, out, tail)
+            out.append("}")
+        out.append('throw new Error("unreachable: non-exhaustive match");')
+
+    def pattern(self, p, value: str, binds: list[str]) -> str:
+        if isinstance(p, n.PWild):
+            return "true"
+        if isinstance(p, n.PName):
+            sym = self.typed.binders.get(id(p))
+            if isinstance(sym, Local) and id(p) in self.typed.binders:
+                js = self.bind_local(p, p.name)
+                binds.append(f"const {js} = {value};")
+                return "true"
+            ctor = self.lookup_ctor(p.name)
+            return f"{value}.$v === {self.descriptor(ctor.variant)}"
+        if isinstance(p, n.PCtor):
+            ctor = self.lookup_ctor(p.name)
+            tests = [f"{value}.$v === {self.descriptor(ctor.variant)}"]
+            for i, sub in enumerate(p.args):
+                t = self.pattern(sub, f"{value}.f[{i}]", binds)
+                if t != "true":
+                    tests.append(t)
+            return " && ".join(tests)
+        if isinstance(p, n.PLit):
+            if p.kind == "number":
+                return f"{value} === {p.value}n"
+            if p.kind == "Decimal":
+                return f"{value}.$d === {_js_string(self.decimal_text(p.value))}"
+            if p.kind == "string":
+                return f"{value} === {_js_string(p.value)}"
+            return f"{value} === {'true' if p.value else 'false'}"
+        tests = []
+        for entry in p.fields:
+            name, sub, _ = entry
+            access = f"{value}[{_js_string(name)}]"
+            if sub is None:
+                js = self.bind_local(entry, name)
+                binds.append(f"const {js} = {access};")
+            else:
+                t = self.pattern(sub, access, binds)
+                if t != "true":
+                    tests.append(t)
+        return " && ".join(tests) or "true"
+
+    def lookup_ctor(self, name: str) -> CtorSym:
+        from .modules import prelude
+        for checked in self.modules:
+            sym = checked.typed.values.get(name)
+            if isinstance(sym, CtorSym):
+                return sym
+        sym = prelude().ctors.get(name)
+        if sym is None:
+            raise LoweringError(f"internal: unknown constructor {name}")
+        return sym
+
+    # ------------------------------------------------------------ calls
+    def direct_target(self, callee) -> object:
+        """The symbol a callee names directly (function, constructor, builtin), else None."""
+        sym = self.typed.refs.get(id(callee))
+        if isinstance(sym, (FunctionSym, CtorSym)):
+            return sym
+        return None
+
+    def is_tail_callable(self, e: n.Call) -> bool:
+        sym = self.direct_target(e.callee)
+        if isinstance(sym, CtorSym) or (isinstance(sym, FunctionSym) and sym.builtin is not None):
+            return False
+        return True
+
+    def tail_call(self, e: n.Call, out: list[str]) -> None:
+        sym = self.direct_target(e.callee)
+        args = [self.expr(a) for a in e.args]
+        if sym is not None and sym is self.frame.self_sym:
+            temps = [self.fresh("$a") for _ in args]
+            assigns = "".join(f"const {t} = {a}; " for t, a in zip(temps, args))
+            moves = "".join(f"{p} = {t}; " for p, t in zip(self.frame.loop_params, temps))
+            out.append(f"{{ {assigns}{moves}continue; }}")
+            return
+        callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        out.append(f"return $tc({callee}, [{', '.join(args)}]);")
+
+    def call(self, e: n.Call) -> str:
+        sym = self.direct_target(e.callee)
+        args = [self.expr(a) for a in e.args]
+        if isinstance(sym, CtorSym):
+            return self.construct(sym, args)
+        if isinstance(sym, FunctionSym) and sym.builtin is not None:
+            return self.builtin_call(sym.builtin, args, e)
+        callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        return self.charged(gas.op_cost("call"), f"$call({', '.join([callee, *args])})")
+
+    def construct(self, sym: CtorSym, args: list[str]) -> str:
+        v = sym.variant
+        op = CTOR_ROWS.get(v.name, "ctor") if v.union.name in ("Option", "Result") else "ctor"
+        return self.charged(gas.op_cost(op), f"$mk({self.descriptor(v)}, [{', '.join(args)}])")
+
+    def builtin_call(self, name: str, args: list[str], e: n.Call) -> str:
+        cost = gas.stdlib_cost(name)
+        effect = self.typed.refs[id(e.callee)].effects
+        if effect:
+            return self.charged(cost, f"$eff({_js_string(name)}, [{', '.join(args)}])")
+        fn = "$" + name.replace(".", "_")
+        return self.charged(cost, f"{fn}({', '.join(args)})")
+
+    # ------------------------------------------------------------ expressions
+    def expr(self, e) -> str:
+        return getattr(self, "expr_" + type(e).__name__)(e)
+
+    def expr_IntLit(self, e: n.IntLit) -> str:
+        return self.charged(gas.op_cost("literal"), f"{e.value}n")
+
+    def decimal_text(self, text: str) -> str:
+        d = Decimal(text).normalize()
+        s = format(d, "f")
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        return "0" if s in ("-0", "") else s
+
+    def expr_DecimalLit(self, e: n.DecimalLit) -> str:
+        return self.charged(gas.op_cost("literal"), f"{{ $d: {_js_string(self.decimal_text(e.text))} }}")
+
+    def expr_StringLit(self, e: n.StringLit) -> str:
+        return self.charged(gas.op_cost("literal"), _js_string(e.value))
+
+    def expr_BoolLit(self, e: n.BoolLit) -> str:
+        return self.charged(gas.op_cost("literal"), "true" if e.value else "false")
+
+    def expr_Name(self, e: n.Name) -> str:
+        sym = self.typed.refs[id(e)]
+        if isinstance(sym, CtorSym):
+            v = sym.variant
+            if v.field_types:
+                params = [f"$p{i}" for i in range(len(v.field_types))]
+                fn = f"(({', '.join(params)}) => {self.construct(sym, params)})"
+                return self.charged(gas.op_cost("read"), f"$clo({fn}, {_js_string('ctor:' + v.union.name + '.' + v.name)}, [])")
+            return self.construct(sym, [])
+        if isinstance(sym, FunctionSym):
+            if sym.builtin is not None:
+                raise LoweringError(f"passing `{sym.name}` as a value is not supported by the VM yet")
+            env = self.captured(sym.decl) if sym.decl is not None and id(sym) in self.frame.names else []
+            return self.charged(gas.op_cost("read"),
+                                f"$clo({self.name_of(sym)}, {_js_string(self.code_id(sym.decl))}, [{', '.join(env)}])")
+        return self.charged(gas.op_cost("read"), self.name_of(sym))
+
+    def expr_ListLit(self, e: n.ListLit) -> str:
+        return self.charged(gas.op_cost("list"), f"$list([{', '.join(self.expr(x) for x in e.items)}])")
+
+    def expr_RecordLit(self, e: n.RecordLit) -> str:
+        fields = ", ".join(f"{_js_string(k)}: {self.expr(v)}" if k != "__proto__" else f"[{_js_string(k)}]: {self.expr(v)}"
+                           for k, v, _ in e.fields)
+        return self.charged(gas.op_cost("record"), f"{{ {fields} }}")
+
+    def value_block(self, stmts_of) -> str:
+        out: list[str] = []
+        stmts_of(out)
+        return "(() => {\n" + "\n".join("  " + s for s in out) + "\n})()"
+
+    def expr_Block(self, e: n.Block) -> str:
+        if len(e.stmts) == 1 and isinstance(e.stmts[0], n.ExprStmt):
+            return self.expr(e.stmts[0].expr)
+        return self.value_block(lambda out: self.tail_block(e, out, tail=False))
+
+    def expr_If(self, e: n.If) -> str:
+        otherwise = self.expr_If(e.otherwise) if isinstance(e.otherwise, n.If) else self.expr_Block(e.otherwise)
+        return self.charged(gas.op_cost("if"), f"({self.expr(e.cond)} ? {self.expr_Block(e.then)} : {otherwise})")
+
+    def expr_Match(self, e: n.Match) -> str:
+        return self.value_block(lambda out: self.match_statements(e, out, tail=False))
+
+    def expr_Lambda(self, e: n.Lambda) -> str:
+        saved = self.frame
+        self.outer_names.append(saved.names)
+        self.frame = _Frame()
+        params = [self.bind_local(p, p.name) for p in e.params]
+        stmts: list[str] = []
+        if isinstance(e.body, n.Block):
+            self.tail_block(e.body, stmts, tail=True)
+        else:
+            self.tail_expr(e.body, stmts, tail=True)
+        self.frame = saved
+        self.outer_names.pop()
+        env = self.captured(e)
+        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in stmts) + "\n})"
+        return self.charged(gas.op_cost("lambda"), f"$clo({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
+
+    def code_id(self, node) -> str:
+        """A stable identity for a function's code: module, line and column of its definition."""
+        s = node.span
+        return f"{self.typed.module.path}:{s.line}:{s.column}"
+
+    def captured(self, node) -> list[str]:
+        """JS names of the locals `node` captures, in order of first use (closure equality)."""
+        inner = set()
+        for sub in walk(node):
+            sym = self.typed.binders.get(id(sub))
+            if sym is not None:
+                inner.add(id(sym))
+        if isinstance(node, n.FunctionDecl) and id(node) in self.typed.binders:
+            inner.add(id(self.typed.binders[id(node)]))
+        names: list[str] = []
+        for sub in walk(node):
+            if isinstance(sub, n.Name):
+                sym = self.typed.refs.get(id(sub))
+                if isinstance(sym, Local) and id(sym) not in inner:
+                    js = self.name_of(sym)
+                    if js not in names:
+                        names.append(js)
+        return names
+
+    def expr_Call(self, e: n.Call) -> str:
+        return self.call(e)
+
+    def expr_Field(self, e: n.Field) -> str:
+        sym = self.typed.refs.get(id(e))
+        if isinstance(sym, FunctionSym):
+            raise LoweringError(f"passing `{sym.name}` as a value is not supported by the VM yet")
+        return self.charged(gas.op_cost("field"), f"{self.expr(e.obj)}[{_js_string(e.name)}]")
+
+    def expr_Index(self, e: n.Index) -> str:
+        return self.charged(gas.op_cost("index"), f"$idx({self.expr(e.obj)}, {self.expr(e.index)})")
+
+    def expr_Unary(self, e: n.Unary) -> str:
+        if e.op == "!":
+            return self.charged(gas.op_cost("not"), f"!{self.expr(e.operand)}")
+        fn = "$dneg" if self.type_of(e) == DECIMAL else "$neg"
+        return self.charged(gas.op_cost("neg"), f"{fn}({self.expr(e.operand)})")
+
+    def expr_Binary(self, e: n.Binary) -> str:
+        op, left, right = e.op, self.expr(e.left), self.expr(e.right)
+        if op in ("&&", "||"):
+            return self.charged(gas.op_cost(op), f"({left} {op} {right})")
+        if op in ("==", "!="):
+            return self.charged(gas.op_cost(op), f"{'!' if op == '!=' else ''}$eq({left}, {right})")
+        operand = self.type_of(e.left)
+        if op in ("<", "<=", ">", ">="):
+            if operand == STRING:
+                return self.charged(gas.op_cost(op), f"($scmp({left}, {right}) {op} 0)")
+            return self.charged(gas.op_cost(op), f"({left} {op} {right})")
+        if operand == STRING:
+            return self.charged(gas.op_cost("concat"), f"$cat({left}, {right})")
+        if operand == DECIMAL:
+            return self.charged(gas.op_cost(op), f"{DECIMAL_OPS[op]}({left}, {right})")
+        if operand != NUMBER and not isinstance(operand, TCon):
+            raise LoweringError(f"internal: operator {op} on {operand}")
+        return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
+
+    def expr_Await(self, e: n.Await) -> str:
+        return self.charged(gas.op_cost("await"), self.expr(e.expr))
+
+
+def lower_program(result: CheckResult) -> str:
+    """The JavaScript program for a checked program (raises LoweringError for unsupported constructs)."""
+    return Lowering(result).lower()

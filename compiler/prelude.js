@@ -1,0 +1,397 @@
+"use strict";
+// MTPScript runtime prelude: linked in front of every lowered program.
+// Value representation (spec/execution.md, spec/lowering.md):
+//   number -> BigInt; boolean, string -> themselves; Unit -> null;
+//   Decimal -> {$d: canonical string}; List -> Array; record -> plain object;
+//   union value -> {$v: descriptor, f: [fields]}; Map -> {$m: [[key, value], ...]} in key order;
+//   closure -> JS function with $id (code identity) and $env (captured values).
+// Every helper below is pure except for the gas counter $G, the depth counter $D
+// and calls into the host namespace $host (Decimal arithmetic and effects).
+
+let $G = 0, $L = 1, $D = 0;
+const $DEPTH = 1000;
+const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
+
+function $Stop(status, body) { this.status = status; this.body = body; }
+function $stop(body, status) { throw new $Stop(status === undefined ? 500 : status, body); }
+function $c(n) {
+  $G += n;
+  if ($G >= $L) $stop('{"error":"GasExhausted","gasLimit":' + $L + ',"gasUsed":' + $G + '}');
+}
+function $sur(size) { const n = Math.floor(size / 16); if (n > 0) $c(n); }
+
+// ---- int64
+function $chk(r) { if (r > $MAX || r < $MIN) $stop('{"error":"IntegerOverflow"}'); return r; }
+function $add(a, b) { return $chk(a + b); }
+function $sub(a, b) { return $chk(a - b); }
+function $mul(a, b) { return $chk(a * b); }
+function $div(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return $chk(a / b); }
+function $mod(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return a % b; }
+function $neg(a) { return $chk(-a); }
+
+// ---- calls: tail calls return a $TC marker that the nearest non-tail call unwinds
+function $TC(f, a) { this.f = f; this.a = a; }
+function $tc(f, a) { return new $TC(f, a); }
+function $call(f, ...a) {
+  if (++$D > $DEPTH) $stop('{"error":"DepthExceeded","limit":' + $DEPTH + '}');
+  let r = f(...a);
+  while (r instanceof $TC) r = r.f(...r.a);
+  $D--;
+  return r;
+}
+function $clo(f, id, env) { f.$id = id; f.$env = env; return f; }
+
+// ---- unions
+function $variant(union, name, names) { return { u: union, n: name, k: names }; }
+function $mk(desc, fields) { return { $v: desc, f: fields }; }
+
+// ---- strings (positions and lengths count code points)
+function $cat(a, b) { const r = a + b; $sur(r.length); return r; }
+function $cpLength(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) i++;
+    n++;
+  }
+  return n;
+}
+function $cpOffset(s, cp) {   // UTF-16 offset of code point index cp (clamped)
+  let i = 0;
+  while (cp > 0 && i < s.length) {
+    const c = s.charCodeAt(i);
+    i += (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) ? 2 : 1;
+    cp--;
+  }
+  return i;
+}
+function $utf8len(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xD800 && c <= 0xDBFF) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+// ---- structural equality (spec/execution.md section 4: composites visited are surcharged)
+let $visits = 0;
+function $eqv(a, b) {
+  if (a === b) return true;
+  const t = typeof a;
+  if (t !== "object" && t !== "function") return false;
+  if (a === null || b === null) return false;
+  if (t === "function") {
+    $visits++;
+    if (a.$id !== b.$id) return false;
+    return $eqList(a.$env, b.$env);
+  }
+  if (Array.isArray(a)) { $visits++; return $eqList(a, b); }
+  if (a.$d !== undefined) return a.$d === b.$d;
+  if (a.$v !== undefined) {
+    if (a.f.length > 0) $visits++;
+    if (a.$v.u !== b.$v.u || a.$v.n !== b.$v.n) return false;
+    return $eqList(a.f, b.f);
+  }
+  if (a.$m !== undefined) {
+    $visits++;
+    if (a.$m.length !== b.$m.length) return false;
+    for (let i = 0; i < a.$m.length; i++) {
+      if (!$eqv(a.$m[i][0], b.$m[i][0]) || !$eqv(a.$m[i][1], b.$m[i][1])) return false;
+    }
+    return true;
+  }
+  $visits++;
+  const keys = Object.keys(a).sort();
+  for (let i = 0; i < keys.length; i++) if (!$eqv(a[keys[i]], b[keys[i]])) return false;
+  return true;
+}
+function $eqList(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!$eqv(a[i], b[i])) return false;
+  return true;
+}
+function $eq(a, b) { $visits = 0; const r = $eqv(a, b); $sur($visits); return r; }
+
+// ---- lists
+function $idx(xs, i) {
+  if (i < 0n || i >= BigInt(xs.length)) {
+    $stop('{"error":"IndexOutOfBounds","index":' + i + ',"length":' + xs.length + '}');
+  }
+  return xs[Number(i)];
+}
+function $list(xs) { $sur(xs.length); return xs; }
+
+// ---- canonical JSON (spec/runtime.md section 4)
+function $jstr(s) { return JSON.stringify(s); }
+function $jobj(keys, get) {
+  keys.sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    if (i) out += ",";
+    out += $jstr(keys[i]) + ":" + $enc(get(keys[i]));
+  }
+  return out + "}";
+}
+function $jarr(xs) {
+  let out = "[";
+  for (let i = 0; i < xs.length; i++) { if (i) out += ","; out += $enc(xs[i]); }
+  return out + "]";
+}
+function $enc(v) {
+  switch (typeof v) {
+    case "bigint": return String(v);
+    case "string": return $jstr(v);
+    case "boolean": return v ? "true" : "false";
+  }
+  if (v === null) return "null";
+  if (Array.isArray(v)) return $jarr(v);
+  if (v.$d !== undefined) return v.$d;
+  if (v.$m !== undefined) {
+    const m = v.$m;
+    if (m.length === 0 || typeof m[0][0] === "string") {
+      const byKey = {};
+      for (let i = 0; i < m.length; i++) byKey[m[i][0]] = m[i][1];
+      return $jobj(m.map((e) => e[0]), (k) => byKey[k]);
+    }
+    return $jarr(m.map((e) => [e[0], e[1]]));
+  }
+  if (v.$v !== undefined) {
+    const d = v.$v, f = v.f;
+    if (d.u === "Option") return d.n === "None" ? "null" : $enc(f[0]);
+    if (d.u === "Result") return '{"' + (d.n === "Ok" ? "ok" : "err") + '":' + $enc(f[0]) + "}";
+    if (d.u === "Json") return d.n === "JsonNull" ? "null" : $enc(f[0]);
+    if (f.length === 0) return $jstr(d.n);
+    let payload;
+    if (d.k !== null) payload = $jobj(d.k.slice(), (k) => f[d.k.indexOf(k)]);
+    else payload = f.length === 1 ? $enc(f[0]) : $jarr(f);
+    return "{" + $jstr(d.n) + ":" + payload + "}";
+  }
+  return $jobj(Object.keys(v), (k) => v[k]);
+}
+
+// ---- responses
+function $Resp(status, type, body) { this.status = status; this.type = type; this.body = body; }
+function $json(v) { const body = $enc(v); $sur($utf8len(body)); return new $Resp(200n, "application/json", body); }
+function $text(s) { return new $Resp(200n, "text/plain; charset=utf-8", s); }
+function $status(code, r) {
+  if (code < 100n || code > 599n) $stop('{"error":"InvalidStatus","status":' + code + '}');
+  return new $Resp(code, r.type, r.body);
+}
+
+// ---- entry: run one handler, return the outcome as a JSON string for the host
+function $entry(handler, init, request, gasLimit) {
+  $G = 0; $L = gasLimit; $D = 0;
+  try {
+    init();
+    const r = $call(handler, request);
+    return JSON.stringify({ status: Number(r.status), type: r.type, body: r.body, gas: $G });
+  } catch (e) {
+    if (e instanceof $Stop) return JSON.stringify({ status: e.status, type: "application/json", body: e.body, gas: $G });
+    throw e;
+  }
+}
+
+// ---- host bridge: values cross as "wire" JSON (runtime/wire.py is the Python side)
+function $toWire(v) {
+  switch (typeof v) {
+    case "bigint": return { n: String(v) };
+    case "string": case "boolean": return v;
+    case "function": $stop('{"error":"NotData"}');
+  }
+  if (v === null) return null;
+  if (Array.isArray(v)) return v.map($toWire);
+  if (v.$d !== undefined) return { d: v.$d };
+  if (v.$v !== undefined) return { u: v.$v.u, v: v.$v.n, k: v.$v.k, f: v.f.map($toWire) };
+  if (v.$m !== undefined) return { m: v.$m.map((e) => [$toWire(e[0]), $toWire(e[1])]) };
+  const r = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) r[keys[i]] = $toWire(v[keys[i]]);
+  return { r: r };
+}
+const $descriptors = {};
+function $descriptorFor(u, n, k) {
+  const key = u + "." + n;
+  if (!(key in $descriptors)) $descriptors[key] = $variant(u, n, k);
+  return $descriptors[key];
+}
+function $fromWire(w) {
+  if (w === null || typeof w === "string" || typeof w === "boolean") return w;
+  if (Array.isArray(w)) return w.map($fromWire);
+  if (w.n !== undefined) return BigInt(w.n);
+  if (w.d !== undefined) return { $d: w.d };
+  if (w.u !== undefined) return $mk($descriptorFor(w.u, w.v, w.k), w.f.map($fromWire));
+  if (w.m !== undefined) {
+    const entries = w.m.map((e) => [$fromWire(e[0]), $fromWire(e[1])]);
+    return { $m: entries, $k: w.k };
+  }
+  const r = {};
+  const keys = Object.keys(w.r);
+  for (let i = 0; i < keys.length; i++) r[keys[i]] = $fromWire(w.r[keys[i]]);
+  return r;
+}
+function $hostCall(name, args) {
+  const reply = JSON.parse($host.call(name, JSON.stringify(args.map($toWire))));
+  if (reply.stop !== undefined) $stop(reply.stop, reply.status);
+  return $fromWire(reply.ok);
+}
+function $eff(name, args) { return $hostCall(name, args); }
+
+// ---- Decimal (arithmetic in the host: decimal128 via Python's decimal)
+function $dadd(a, b) { return $hostCall("Decimal.add", [a, b]); }
+function $dsub(a, b) { return $hostCall("Decimal.sub", [a, b]); }
+function $dmul(a, b) { return $hostCall("Decimal.mul", [a, b]); }
+function $dneg(a) { return $hostCall("Decimal.neg", [a]); }
+const $Decimal_add = $dadd, $Decimal_sub = $dsub, $Decimal_mul = $dmul;
+function $Decimal_div(a, b) { return $hostCall("Decimal.div", [a, b]); }
+function $Decimal_round(a, s) { return $hostCall("Decimal.round", [a, s]); }
+function $Decimal_compare(a, b) { return $hostCall("Decimal.compare", [a, b]); }
+function $Decimal_fromString(s) { $sur(s.length); return $hostCall("Decimal.fromString", [s]); }
+function $Decimal_fromNumber(n) { return $hostCall("Decimal.fromNumber", [n]); }
+function $Decimal_toString(d) { $sur(d.$d.length); return d.$d; }
+
+// ---- Option / Result
+const $V_None = $descriptorFor("Option", "None", null), $V_Some = $descriptorFor("Option", "Some", null);
+const $V_Ok = $descriptorFor("Result", "Ok", null), $V_Err = $descriptorFor("Result", "Err", null);
+const $NONE = $mk($V_None, []);
+function $some(x) { return $mk($V_Some, [x]); }
+function $Option_map(o, f) { return o.$v.n === "Some" ? $some($call(f, o.f[0])) : o; }
+function $Option_unwrapOr(o, d) { return o.$v.n === "Some" ? o.f[0] : d; }
+function $Option_isSome(o) { return o.$v.n === "Some"; }
+function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$call(f, r.f[0])]) : r; }
+function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$call(f, r.f[0])]) : r; }
+function $Result_unwrapOr(r, d) { return r.$v.n === "Ok" ? r.f[0] : d; }
+function $Result_isOk(r) { return r.$v.n === "Ok"; }
+
+// ---- Number
+function $Number_toString(n) { return String(n); }
+function $Number_abs(n) { return n < 0n ? $neg(n) : n; }
+function $Number_min(a, b) { return a < b ? a : b; }
+function $Number_max(a, b) { return a > b ? a : b; }
+
+// ---- List
+function $List_length(xs) { return BigInt(xs.length); }
+function $List_get(xs, i) { return i >= 0n && i < BigInt(xs.length) ? $some(xs[Number(i)]) : $NONE; }
+function $List_append(xs, x) { const r = xs.concat([x]); $sur(r.length); return r; }
+function $List_concat(a, b) { const r = a.concat(b); $sur(r.length); return r; }
+function $List_map(xs, f) {
+  const r = [];
+  for (let i = 0; i < xs.length; i++) r.push($call(f, xs[i]));
+  $sur(r.length);
+  return r;
+}
+function $List_filter(xs, f) {
+  const r = [];
+  for (let i = 0; i < xs.length; i++) if ($call(f, xs[i])) r.push(xs[i]);
+  $sur(r.length);
+  return r;
+}
+function $List_fold(xs, init, f) {
+  let acc = init;
+  for (let i = 0; i < xs.length; i++) acc = $call(f, acc, xs[i]);
+  $sur(xs.length);
+  return acc;
+}
+const $LIST_MAX = 1000000;
+function $List_range(a, b) {
+  const n = b > a ? b - a : 0n;
+  if (n > BigInt($LIST_MAX)) $stop('{"error":"ListTooLong","limit":' + $LIST_MAX + '}');
+  $sur(Number(n));
+  const r = [];
+  for (let i = a; i < b; i++) r.push(i);
+  return r;
+}
+function $List_reverse(xs) { const r = xs.slice().reverse(); $sur(r.length); return r; }
+function $List_sort(xs) {
+  const r = xs.slice();
+  if (r.length && typeof r[0] === "string") r.sort($scmp);
+  else r.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  $sur(r.length);
+  return r;
+}
+function $List_join(xs, sep) { const r = xs.join(sep); $sur(r.length); return r; }
+function $List_contains(xs, x) {
+  $sur(xs.length);
+  for (let i = 0; i < xs.length; i++) if ($eqv(xs[i], x)) return true;
+  return false;
+}
+
+// ---- String (positions and lengths in code points; ordering by code point)
+function $scmp(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i), y = b.codePointAt(i);
+    if (x !== y) return x < y ? -1 : 1;
+    if (x > 0xFFFF) i++;
+  }
+  return a.length === b.length ? 0 : (a.length < b.length ? -1 : 1);
+}
+function $String_length(s) { return BigInt($cpLength(s)); }
+function $String_slice(s, a, b) {
+  const n = BigInt($cpLength(s));
+  const clamp = (i) => (i < 0n ? 0n : i > n ? n : i);
+  const from = clamp(a), to = clamp(b);
+  const r = to > from ? s.slice($cpOffset(s, Number(from)), $cpOffset(s, Number(to))) : "";
+  $sur(r.length);
+  return r;
+}
+function $String_split(s, sep) {
+  $sur(s.length);
+  if (sep === "") return Array.from(s);
+  return s.split(sep);
+}
+function $String_contains(s, t) { $sur(s.length); return s.includes(t); }
+function $String_startsWith(s, t) { $sur(s.length); return s.startsWith(t); }
+function $String_toUpper(s) { const r = s.toUpperCase(); $sur(r.length); return r; }
+function $String_toLower(s) { const r = s.toLowerCase(); $sur(r.length); return r; }
+function $String_fromNumber(n) { return String(n); }
+function $String_toNumber(s) {
+  if (!/^-?[0-9]+$/.test(s)) return $NONE;
+  const n = BigInt(s);
+  return n > $MAX || n < $MIN ? $NONE : $some(n);
+}
+
+// ---- Map (entries kept in canonical key order; the host computes each key's sort key)
+function $mapKey(k) { return $hostCall("Map.key", [k]); }
+function $mapFind(m, key) {
+  let lo = 0, hi = m.$k.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (m.$k[mid] < key) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+function $Map_empty() { return { $m: [], $k: [] }; }
+function $Map_set(m, k, v) {
+  const key = $mapKey(k), i = $mapFind(m, key);
+  const entries = m.$m.slice(), keys = m.$k.slice();
+  if (i < keys.length && keys[i] === key) entries[i] = [k, v];
+  else { entries.splice(i, 0, [k, v]); keys.splice(i, 0, key); }
+  $sur(entries.length);
+  return { $m: entries, $k: keys };
+}
+function $Map_get(m, k) {
+  const key = $mapKey(k), i = $mapFind(m, key);
+  return i < m.$k.length && m.$k[i] === key ? $some(m.$m[i][1]) : $NONE;
+}
+function $Map_has(m, k) { const key = $mapKey(k), i = $mapFind(m, key); return i < m.$k.length && m.$k[i] === key; }
+function $Map_remove(m, k) {
+  const key = $mapKey(k), i = $mapFind(m, key);
+  if (!(i < m.$k.length && m.$k[i] === key)) return m;
+  const entries = m.$m.slice(), keys = m.$k.slice();
+  entries.splice(i, 1); keys.splice(i, 1);
+  $sur(entries.length);
+  return { $m: entries, $k: keys };
+}
+function $Map_keys(m) { $sur(m.$m.length); return m.$m.map((e) => e[0]); }
+function $Map_values(m) { $sur(m.$m.length); return m.$m.map((e) => e[1]); }
+function $Map_size(m) { return BigInt(m.$m.length); }
+
+// ---- Json and Hash
+function $Json_stringify(v) { const s = $enc(v); $sur($utf8len(s)); return s; }
+function $Json_parse(s) { $sur($utf8len(s)); return $hostCall("Json.parse", [s]); }
+function $Json_from(v) { return $hostCall("Json.from", [v]); }
+function $Hash_sha256(s) { $sur($utf8len(s)); return $hostCall("Hash.sha256", [s]); }
+function $Hash_fnv1a64(s) { $sur($utf8len(s)); return $hostCall("Hash.fnv1a64", [s]); }
+function $Hash_cbor(v) { return $hostCall("Hash.cbor", [v]); }
+function $Hash_of(v) { return $hostCall("Hash.of", [v]); }
