@@ -122,7 +122,8 @@ class Lowering:
                 name = f"$route{len(routes)}"
                 routes.append(name)
                 body.append(self.handler(route.decl, name))
-        head = [PRELUDE, "// ---- union descriptors", *self.out, "// ---- program", *body,
+        head = [PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
+                "// ---- union descriptors", *self.out, "// ---- program", *body,
                 "function $init() {", *inits, "}",
                 f"const $routes = [{', '.join(routes)}];",
                 "function $main(index, request, gasLimit) {",

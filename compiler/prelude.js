@@ -40,6 +40,9 @@ function $call(f, ...a) {
   return r;
 }
 function $clo(f, id, env) { f.$id = id; f.$env = env; return f; }
+// A library function calling back into guest code: a non-tail call (spec/execution.md section 3).
+// $CALL_COST is defined by the lowering from Annex A.
+function $cb(f, ...a) { $c($CALL_COST); return $call(f, ...a); }
 
 // ---- unions
 function $variant(union, name, names) { return { u: union, n: name, k: names }; }
@@ -258,11 +261,11 @@ const $V_None = $descriptorFor("Option", "None", null), $V_Some = $descriptorFor
 const $V_Ok = $descriptorFor("Result", "Ok", null), $V_Err = $descriptorFor("Result", "Err", null);
 const $NONE = $mk($V_None, []);
 function $some(x) { return $mk($V_Some, [x]); }
-function $Option_map(o, f) { return o.$v.n === "Some" ? $some($call(f, o.f[0])) : o; }
+function $Option_map(o, f) { return o.$v.n === "Some" ? $some($cb(f, o.f[0])) : o; }
 function $Option_unwrapOr(o, d) { return o.$v.n === "Some" ? o.f[0] : d; }
 function $Option_isSome(o) { return o.$v.n === "Some"; }
-function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$call(f, r.f[0])]) : r; }
-function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$call(f, r.f[0])]) : r; }
+function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$cb(f, r.f[0])]) : r; }
+function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$cb(f, r.f[0])]) : r; }
 function $Result_unwrapOr(r, d) { return r.$v.n === "Ok" ? r.f[0] : d; }
 function $Result_isOk(r) { return r.$v.n === "Ok"; }
 
@@ -279,19 +282,19 @@ function $List_append(xs, x) { const r = xs.concat([x]); $sur(r.length); return 
 function $List_concat(a, b) { const r = a.concat(b); $sur(r.length); return r; }
 function $List_map(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) r.push($call(f, xs[i]));
+  for (let i = 0; i < xs.length; i++) r.push($cb(f, xs[i]));
   $sur(r.length);
   return r;
 }
 function $List_filter(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) if ($call(f, xs[i])) r.push(xs[i]);
+  for (let i = 0; i < xs.length; i++) if ($cb(f, xs[i])) r.push(xs[i]);
   $sur(r.length);
   return r;
 }
 function $List_fold(xs, init, f) {
   let acc = init;
-  for (let i = 0; i < xs.length; i++) acc = $call(f, acc, xs[i]);
+  for (let i = 0; i < xs.length; i++) acc = $cb(f, acc, xs[i]);
   $sur(xs.length);
   return acc;
 }
