@@ -48,8 +48,9 @@ class _Frame:
 
 
 class Lowering:
-    def __init__(self, result: CheckResult):
+    def __init__(self, result: CheckResult, instrument: bool = True):
         self.result = result
+        self.instrument = instrument
         self.modules = [result.modules[p].checked for p in result.order if result.modules[p].checked]
         self.global_names: dict[int, str] = {}      # id(top-level FunctionSym/ConstSym) -> JS name
         self.descriptors: dict[tuple[str, str], str] = {}
@@ -70,7 +71,12 @@ class Lowering:
         return f"{base}${self.counter}"
 
     def charged(self, cost: int, js: str) -> str:
-        return f"($c({cost}), {js})" if cost else js
+        """`js` preceded by a gas charge (pre-order)."""
+        return f"($c({cost}), {js})" if cost and self.instrument else js
+
+    def charge(self, op: str) -> str:
+        """A statement charging IR operation `op` ("" when not instrumenting)."""
+        return f"$c({gas.op_cost(op)}); " if self.instrument else ""
 
     def type_of(self, e) -> object:
         return prune(self.typed.types[id(e)])
@@ -117,7 +123,7 @@ class Lowering:
                     js = self.global_names[id(sym)]
                     body.append(f"let {js};")
                     self.frame = _Frame()
-                    inits.append(f"  $c({gas.op_cost('binding')}); {js} = {self.expr(item.value)};")
+                    inits.append(f"  {self.charge('binding')}{js} = {self.expr(item.value)};")
             for route in checked.typed.routes:
                 name = f"$route{len(routes)}"
                 routes.append(name)
@@ -176,12 +182,13 @@ class Lowering:
         if isinstance(stmt, n.Binding):
             value = self.expr(stmt.value)
             js = self.bind_local(stmt, stmt.name)
-            out.append(f"$c({gas.op_cost('binding')}); const {js} = {value};")
+            out.append(f"{self.charge('binding')}const {js} = {value};")
         elif isinstance(stmt, n.FunctionDecl):
             sym = self.typed.binders[id(stmt)]
             js = self.fresh("f_" + stmt.name)
             self.frame.names[id(sym)] = js
-            out.append(f"$c({gas.op_cost('function_decl')});")
+            if self.instrument:
+                out.append(self.charge("function_decl"))
             out.append(self.function(stmt, sym, js))
             env = self.captured(stmt)
             out.append(f"$clo({js}, {_js_string(self.code_id(stmt))}, [{', '.join(env)}]);")
@@ -192,7 +199,8 @@ class Lowering:
 
     def tail_expr(self, e, out: list[str], tail: bool) -> None:
         if isinstance(e, n.If):
-            out.append(f"$c({gas.op_cost('if')});")
+            if self.instrument:
+                out.append(self.charge("if"))
             out.append(f"if ({self.expr(e.cond)}) {{")
             self.tail_block(e.then, out, tail)
             out.append("} else {")
@@ -218,11 +226,12 @@ class Lowering:
     # ------------------------------------------------------------ match
     def match_statements(self, e: n.Match, out: list[str], tail: bool) -> None:
         subject = self.fresh("$s")
-        out.append(f"$c({gas.op_cost('match')}); const {subject} = {self.expr(e.subject)};")
+        out.append(f"{self.charge('match')}const {subject} = {self.expr(e.subject)};")
         for arm in e.arms:
             binds: list[str] = []
             test = self.pattern(arm.pattern, subject, binds)
-            out.append(f"$c({gas.op_cost('match_case')});")
+            if self.instrument:
+                out.append(self.charge("match_case"))
             out.append(f"if ({test}) {{")
             out.extend(binds)
             if isinstance(arm.body, n.Respond):
@@ -480,6 +489,10 @@ class Lowering:
         return self.charged(gas.op_cost("await"), self.expr(e.expr))
 
 
-def lower_program(result: CheckResult) -> str:
-    """The JavaScript program for a checked program (raises LoweringError for unsupported constructs)."""
-    return Lowering(result).lower()
+def lower_program(result: CheckResult, instrument: bool = True) -> str:
+    """The JavaScript program for a checked program (raises LoweringError for unsupported constructs).
+
+    `instrument=False` leaves out the gas charges (library surcharges remain); it exists
+    only to measure what instrumentation costs (benchmarks/vm_speed.py).
+    """
+    return Lowering(result, instrument).lower()
