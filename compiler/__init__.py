@@ -1,1 +1,14 @@
-"""placeholder"""
+"""mtpscript.compiler: the MTPScript front end and the lowering to JavaScript.
+
+Stages, each a module with one job; data flows one way:
+
+    lexer -> rejections -> parser (grammar.lark) -> nodes (AST)
+          -> checker (typed IR) -> effects (effect-checked IR) -> modules (programs, linking)
+          -> lowering (+ prelude.js, gas) -> JavaScript for runtime/ to compile and run
+
+`cli` is the `mtpc` command; `diagnostics` owns the error codes; `builtins` declares
+everything the checker knows without reading user code; `manifest` describes a
+compiled program for snapshots.
+"""
+
+COMPILER_VERSION = "mtpc 0.1.0"

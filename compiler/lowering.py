@@ -377,8 +377,8 @@ class Lowering:
             return self.construct(sym, [])
         if isinstance(sym, FunctionSym):
             if sym.builtin is not None:
-                raise LoweringError(f"passing `{sym.name}` as a value is not supported by the VM yet")
-            env = self.captured(sym.decl) if sym.decl is not None and id(sym) in self.frame.names else []
+                return self.builtin_value(sym)
+            env = self.captured(sym.decl) if id(sym) not in self.global_names else []
             return self.charged(gas.op_cost("read"),
                                 f"$clo({self.name_of(sym)}, {_js_string(self.code_id(sym.decl))}, [{', '.join(env)}])")
         return self.charged(gas.op_cost("read"), self.name_of(sym))
@@ -430,7 +430,10 @@ class Lowering:
         return f"{self.typed.module.path}:{s.line}:{s.column}"
 
     def captured(self, node) -> list[str]:
-        """JS names of the locals `node` captures, in order of first use (closure equality)."""
+        """JS names of the locals and nested functions `node` captures, in order of first use.
+
+        These are a closure's environment for structural equality (spec/runtime.md section 2).
+        """
         inner = set()
         for sub in walk(node):
             sym = self.typed.binders.get(id(sub))
@@ -442,7 +445,8 @@ class Lowering:
         for sub in walk(node):
             if isinstance(sub, n.Name):
                 sym = self.typed.refs.get(id(sub))
-                if isinstance(sym, Local) and id(sym) not in inner:
+                nested_fn = isinstance(sym, FunctionSym) and sym.builtin is None and id(sym) not in self.global_names
+                if (isinstance(sym, Local) or nested_fn) and id(sym) not in inner:
                     js = self.name_of(sym)
                     if js not in names:
                         names.append(js)
@@ -451,10 +455,16 @@ class Lowering:
     def expr_Call(self, e: n.Call) -> str:
         return self.call(e)
 
+    def builtin_value(self, sym: FunctionSym) -> str:
+        """A library function used as a value: a closure whose call charges the library row."""
+        fn = "$" + sym.builtin.replace(".", "_")
+        body = self.charged(gas.stdlib_cost(sym.builtin), f"{fn}(...a)")
+        return self.charged(gas.op_cost("read"), f"$clo(((...a) => {body}), {_js_string('builtin:' + sym.builtin)}, [])")
+
     def expr_Field(self, e: n.Field) -> str:
         sym = self.typed.refs.get(id(e))
         if isinstance(sym, FunctionSym):
-            raise LoweringError(f"passing `{sym.name}` as a value is not supported by the VM yet")
+            return self.builtin_value(sym)
         return self.charged(gas.op_cost("field"), f"{self.expr(e.obj)}[{_js_string(e.name)}]")
 
     def expr_Index(self, e: n.Index) -> str:

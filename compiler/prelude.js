@@ -82,11 +82,10 @@ function $utf8len(s) {
 
 // ---- structural equality (spec/execution.md section 4: composites visited are surcharged)
 let $visits = 0;
-function $eqv(a, b) {
-  if (a === b) return true;
+function $eqv(a, b) {   // no identity shortcut for composites: gas must not depend on sharing
   const t = typeof a;
-  if (t !== "object" && t !== "function") return false;
-  if (a === null || b === null) return false;
+  if (t !== "object" && t !== "function") return a === b;
+  if (a === null || b === null) return a === b;
   if (t === "function") {
     $visits++;
     if (a.$id !== b.$id) return false;
@@ -190,7 +189,8 @@ function $entry(handler, init, request, gasLimit) {
   $G = 0; $L = gasLimit; $D = 0;
   try {
     init();
-    const r = $call(handler, request);
+    let r = handler(request);          // the handler runs at depth 0
+    while (r instanceof $TC) r = r.f(...r.a);
     return JSON.stringify({ status: Number(r.status), type: r.type, body: r.body, gas: $G });
   } catch (e) {
     if (e instanceof $Stop) return JSON.stringify({ status: e.status, type: "application/json", body: e.body, gas: $G });
@@ -252,9 +252,9 @@ const $Decimal_add = $dadd, $Decimal_sub = $dsub, $Decimal_mul = $dmul;
 function $Decimal_div(a, b) { return $hostCall("Decimal.div", [a, b]); }
 function $Decimal_round(a, s) { return $hostCall("Decimal.round", [a, s]); }
 function $Decimal_compare(a, b) { return $hostCall("Decimal.compare", [a, b]); }
-function $Decimal_fromString(s) { $sur(s.length); return $hostCall("Decimal.fromString", [s]); }
+function $Decimal_fromString(s) { return $hostCall("Decimal.fromString", [s]); }
 function $Decimal_fromNumber(n) { return $hostCall("Decimal.fromNumber", [n]); }
-function $Decimal_toString(d) { $sur(d.$d.length); return d.$d; }
+function $Decimal_toString(d) { return d.$d; }
 
 // ---- Option / Result
 const $V_None = $descriptorFor("Option", "None", null), $V_Some = $descriptorFor("Option", "Some", null);
@@ -318,7 +318,7 @@ function $List_sort(xs) {
 function $List_join(xs, sep) { const r = xs.join(sep); $sur(r.length); return r; }
 function $List_contains(xs, x) {
   $sur(xs.length);
-  for (let i = 0; i < xs.length; i++) if ($eqv(xs[i], x)) return true;
+  for (let i = 0; i < xs.length; i++) if ($eqv(xs[i], x)) return true;   // no equality surcharge
   return false;
 }
 
@@ -370,7 +370,6 @@ function $Map_set(m, k, v) {
   const entries = m.$m.slice(), keys = m.$k.slice();
   if (i < keys.length && keys[i] === key) entries[i] = [k, v];
   else { entries.splice(i, 0, [k, v]); keys.splice(i, 0, key); }
-  $sur(entries.length);
   return { $m: entries, $k: keys };
 }
 function $Map_get(m, k) {
@@ -383,18 +382,18 @@ function $Map_remove(m, k) {
   if (!(i < m.$k.length && m.$k[i] === key)) return m;
   const entries = m.$m.slice(), keys = m.$k.slice();
   entries.splice(i, 1); keys.splice(i, 1);
-  $sur(entries.length);
   return { $m: entries, $k: keys };
 }
-function $Map_keys(m) { $sur(m.$m.length); return m.$m.map((e) => e[0]); }
-function $Map_values(m) { $sur(m.$m.length); return m.$m.map((e) => e[1]); }
+function $Map_keys(m) { return m.$m.map((e) => e[0]); }
+function $Map_values(m) { return m.$m.map((e) => e[1]); }
 function $Map_size(m) { return BigInt(m.$m.length); }
 
 // ---- Json and Hash
 function $Json_stringify(v) { const s = $enc(v); $sur($utf8len(s)); return s; }
 function $Json_parse(s) { $sur($utf8len(s)); return $hostCall("Json.parse", [s]); }
 function $Json_from(v) { return $hostCall("Json.from", [v]); }
-function $Hash_sha256(s) { $sur($utf8len(s)); return $hostCall("Hash.sha256", [s]); }
-function $Hash_fnv1a64(s) { $sur($utf8len(s)); return $hostCall("Hash.fnv1a64", [s]); }
-function $Hash_cbor(v) { return $hostCall("Hash.cbor", [v]); }
-function $Hash_of(v) { return $hostCall("Hash.of", [v]); }
+function $hashed(hex) { $sur(hex.length); return hex; }   // surcharge: bytes of the hex output
+function $Hash_sha256(s) { return $hashed($hostCall("Hash.sha256", [s])); }
+function $Hash_fnv1a64(s) { return $hashed($hostCall("Hash.fnv1a64", [s])); }
+function $Hash_cbor(v) { return $hashed($hostCall("Hash.cbor", [v])); }
+function $Hash_of(v) { return $hashed($hostCall("Hash.of", [v])); }

@@ -1,27 +1,29 @@
-"""The QuickJS execution path: lowered program bytecode + one sealed VM per request.
+"""The QuickJS execution path: verified bytecode + one sealed VM per request.
 
-`Program.from_check(result)` lowers and compiles once; `Program.handle(request,
-gas_limit, host)` runs one request in a fresh SealedVM: dispatch (runtime/dispatch.py),
-decode the typed body, call `$main` in the VM, and turn its outcome into a Response.
-Host functions the VM may call (Decimal arithmetic, Map key order, Json, Hash and the
-effects) run here, in Python, on the shared value library (stdlib/).
+A `Program` is what a snapshot holds: the routes of the manifest and the bytecode.
+`Program.handle(request, gas_limit, host)` runs one request in a fresh SealedVM:
+dispatch (runtime/dispatch.py), decode the typed body, call `$main` in the VM and
+turn its outcome into a Response. The host functions the VM may call (Decimal
+arithmetic, Map key order, Json, Hash and the effects) run here, in Python, on the
+shared value library (stdlib/); an effect the route did not declare is refused
+(fail closed), although the checker already guarantees it cannot be requested.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from mtpscript.compiler.lowering import lower_program
-from mtpscript.compiler.modules import CheckResult
-from mtpscript.stdlib import decimal128, hashing, json_codec
+from mtpscript.compiler.manifest import TypeReader
+from mtpscript.compiler.types import Type
 from mtpscript.stdlib import cbor as cbor_codec
+from mtpscript.stdlib import decimal128, hashing, json_codec
 from mtpscript.stdlib.errors import MtpRuntimeError
 
 from . import dispatch
-from .engine import GuestError, SealedVM, compile_js
+from .engine import GuestError, SealedVM
 from .wire import from_wire, sort_key_hex, to_wire
 
 
@@ -29,6 +31,18 @@ from .wire import from_wire, sort_key_hex, to_wire
 class Outcome:
     response: dispatch.Response
     gas_used: int
+    journal: list = field(default_factory=list)   # (callIndex, op, args) of every effect performed
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A route as the manifest describes it (what dispatch and effect injection need)."""
+    method: str
+    path: str
+    params: list[str]
+    body_type: Type | None
+    effects: frozenset[str]
+    sensitive: bool
 
 
 def _hash_of(v: Any) -> str:
@@ -59,31 +73,49 @@ HOST_FUNCTIONS = {
 class _Bridge:
     """The single host function `$host.call(name, wireArgs)` installed in every VM."""
 
-    def __init__(self, host):
+    def __init__(self, host, effects: frozenset[str]):
         self.host = host
+        self.effects = effects
+        self.journal: list = []
 
     def call(self, name: str, args_json: str) -> str:
-        args = [from_wire(a) for a in json.loads(args_json)]
+        args = tuple(from_wire(a) for a in json.loads(args_json))
         try:
             fn = HOST_FUNCTIONS.get(name)
-            result = fn(*args) if fn is not None else self.host.perform(name, tuple(args))
+            if fn is not None:
+                result = fn(*args)
+            else:
+                effect = name.split(".")[0]
+                if effect not in self.effects and "Async" not in self.effects:
+                    raise MtpRuntimeError("EffectNotGranted", {"effect": effect})
+                self.journal.append((len(self.journal), name, args))
+                result = self.host.perform(name, args)
         except MtpRuntimeError as err:
-            return json.dumps({"stop": err.to_json(), "status": 500})
+            response = dispatch.runtime_error_response(err)
+            return json.dumps({"stop": response.body.decode("utf-8"), "status": response.status})
         return json.dumps({"ok": to_wire(result)})
 
 
 class Program:
-    def __init__(self, check: CheckResult, js: str, bytecode: bytes):
-        self.check = check
-        self.js = js
+    def __init__(self, routes: list[RouteSpec], bytecode: bytes):
+        self.routes = routes
         self.bytecode = bytecode
-        self.routes = [route for path in check.order if check.modules[path].checked
-                       for route in check.modules[path].checked.typed.routes]
 
     @classmethod
-    def from_check(cls, check: CheckResult) -> "Program":
-        js = lower_program(check)
-        return cls(check, js, compile_js(js, "program.js"))
+    def from_manifest(cls, manifest: dict, bytecode: bytes) -> "Program":
+        reader = TypeReader(manifest.get("unions", {}))
+        routes = [RouteSpec(r["method"], r["path"], list(r["params"]),
+                            reader.read(r["bodyType"]) if r["bodyType"] is not None else None,
+                            frozenset(r["effects"]), bool(r["sensitive"]))
+                  for r in manifest["routes"]]
+        return cls(routes, bytecode)
+
+    @classmethod
+    def from_check(cls, check, entry: str | None = None) -> "Program":
+        """Compile a checked program in memory (lowering, bytecode and manifest)."""
+        from .build import compile_program
+        built = compile_program(check, entry or check.order[-1])
+        return cls.from_manifest(built.manifest, built.bytecode)
 
     def handle(self, request: dispatch.Request, gas_limit: int, host) -> Outcome:
         selected = dispatch.select_route(self.routes, request.method, request.path)
@@ -92,22 +124,23 @@ class Program:
         route, params = selected
         try:
             request_value = dispatch.request_value(route, params, request)
-            if route.body_type is not None:
-                typed_body = dispatch.decode_body(route.body_type, request.body)
+            typed_body = dispatch.decode_body(route.body_type, request.body) if route.body_type is not None else None
         except dispatch.BadRequest as bad:
             return Outcome(dispatch.error_response("BadRequest", 400, field=bad.field, message=bad.message), 0)
         wire = to_wire(request_value)
         if route.body_type is not None:
             wire["r"]["$typedBody"] = to_wire(typed_body)
+        bridge = _Bridge(host, route.effects)
         with SealedVM() as vm:
-            vm.install_host("$host", {"call": _Bridge(host).call})
+            vm.install_host("$host", {"call": bridge.call})
             vm.run_bytecode(self.bytecode)
             try:
                 raw = vm.call("$main", self.routes.index(route), json.dumps(wire), gas_limit)
             except GuestError as err:
                 if err.kind == "MemoryExhausted":
-                    return Outcome(dispatch.error_response("MemoryExhausted"), 0)
+                    return Outcome(dispatch.error_response("MemoryExhausted"), 0, bridge.journal)
                 raise
         outcome = json.loads(raw)
         headers = {"content-type": outcome["type"]}
-        return Outcome(dispatch.Response(outcome["status"], headers, outcome["body"].encode("utf-8")), outcome["gas"])
+        response = dispatch.Response(outcome["status"], headers, outcome["body"].encode("utf-8"))
+        return Outcome(response, outcome["gas"], bridge.journal)
