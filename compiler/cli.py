@@ -8,6 +8,7 @@ prints a one-line report and exits 3.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from .diagnostics import render_json, render_text
@@ -21,7 +22,11 @@ QuickJS bytecode snapshots.
 
 commands:
   check FILE...                 type-check and effect-check programs; print diagnostics
-  run FILE [METHOD PATH]        compile in memory and serve one request in a fresh sealed VM
+  run FILE [METHOD PATH]        compile in memory (or load FILE.msqs) and serve one request in a fresh sealed VM
+  compile FILE -o APP.msqs      build a reproducible snapshot (--sign KEY.pem writes APP.msqs.sig)
+  keygen -o KEY.pem             create an ECDSA-P256 key pair (KEY.pem, KEY.pub.pem)
+  verify APP.msqs --key PUB     check a snapshot's signature, content hash and versions
+  inspect APP.msqs              print a snapshot's manifest as JSON
 
 examples:
   mtpc check examples/payments.mtp
@@ -29,6 +34,8 @@ examples:
   mtpc run examples/hello.mtp
   mtpc run examples/users.mtp GET /users/7 --envelope
   mtpc run examples/payments.mtp POST /pay --body '{"amount": 12.50}' --gas-limit 100000
+  mtpc keygen -o key.pem && mtpc compile examples/hello.mtp -o hello.msqs --sign key.pem
+  mtpc run hello.msqs --key key.pub.pem GET /hello
 
 See spec/ for the language and spec/diagnostics.md for every error code."""
 
@@ -68,6 +75,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help='print {"status", "headers", "body", "sha256", "gasUsed", "gasLimit"} instead of the body')
     run.add_argument("--engine", choices=("vm", "reference"), default="vm",
                      help="vm: compiled bytecode in QuickJS (default); reference: the Python reference interpreter")
+    run.add_argument("--key", metavar="PUB.pem", help="public key that must have signed FILE.msqs")
+    run.add_argument("--allow-unsigned", action="store_true",
+                     help="run a .msqs without a signature (never in production: bytecode is native code)")
+    run.add_argument("--audit", metavar="LOG", help="append the request's audit record to LOG as a JSON line")
+    run.add_argument("--request-id", default="00000000-0000-0000-0000-000000000000",
+                     help="request id (an input of the deterministic seed)")
+    run.add_argument("--account-id", default="000000000000", help="account id (an input of the seed)")
+    run.add_argument("--function-version", default="$LATEST", help="function version (an input of the seed)")
+
+    comp = sub.add_parser("compile", help="compile a program into a reproducible .msqs snapshot",
+                          description="Check, lower and compile FILE into a snapshot. Same source and compiler give "
+                                      "byte-identical output. With --sign, also write FILE.msqs.sig.")
+    comp.add_argument("file", metavar="FILE")
+    comp.add_argument("-o", "--output", help="snapshot path (default: FILE with .msqs)")
+    comp.add_argument("--sign", metavar="KEY.pem", help="ECDSA-P256 private key to sign the snapshot with")
+
+    keygen = sub.add_parser("keygen", help="create an ECDSA-P256 key pair for signing snapshots")
+    keygen.add_argument("-o", "--output", default="key.pem", help="private key path; the public key goes beside it "
+                                                                 "as NAME.pub.pem (default: key.pem)")
+    keygen.add_argument("--force", action="store_true", help="overwrite existing key files")
+
+    verify = sub.add_parser("verify", help="verify a snapshot's signature, hash and versions")
+    verify.add_argument("file", metavar="FILE.msqs")
+    verify.add_argument("--key", required=True, metavar="PUB.pem", help="the signer's public key")
+
+    inspect = sub.add_parser("inspect", help="print a snapshot's header and manifest as JSON")
+    inspect.add_argument("file", metavar="FILE.msqs")
     return parser
 
 
@@ -92,82 +126,161 @@ def cmd_check(args) -> int:
     return EXIT_OK if result.ok else EXIT_DIAGNOSTICS
 
 
-def gas_limit_from(option: str | None, environ) -> int:
-    """--gas-limit, else MTP_GAS_LIMIT, else the default; GasLimitOutOfRange if invalid."""
-    from .gas import DEFAULT_GAS_LIMIT, MAX_GAS_LIMIT
-    raw = option if option is not None else environ.get("MTP_GAS_LIMIT")
-    if raw is None:
-        return DEFAULT_GAS_LIMIT
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_GAS_LIMIT:
-        raise ValueError(f"GasLimitOutOfRange: the gas limit must be an integer from 1 to {MAX_GAS_LIMIT} "
-                         f"(got {raw!r})")
-    return int(raw)
+def _print_diagnostics(result) -> None:
+    for d in result.diagnostics:
+        loaded = result.modules.get(d.file)
+        sys.stderr.write(render_text(d, loaded.text.splitlines() if loaded else None, sys.stderr.isatty()) + "\n\n")
+
+
+def _parse_headers(items: list[str]) -> dict[str, str]:
+    headers = {}
+    for item in items:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"--header wants NAME:VALUE, got {item!r}")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+def _read_key(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def cmd_run(args) -> int:
     import os
 
     from mtpscript.runtime import dispatch
+    from mtpscript.runtime.service import CompileError, Snapshot, audit_line, gas_limit_from
+    from mtpscript.runtime.snapshot import SnapshotError
 
     try:
         gas_limit = gas_limit_from(args.gas_limit, os.environ)
-    except ValueError as err:
+        headers = _parse_headers(args.header)
+        if args.file.endswith(".msqs"):
+            if args.engine == "reference":
+                raise ValueError("--engine reference needs the source (.mtp), not a snapshot")
+            app = Snapshot.load(args.file, _read_key(args.key), require_signature=not args.allow_unsigned)
+        else:
+            app = Snapshot.from_source(args.file)
+    except (ValueError, OSError) as err:
         sys.stderr.write(f"mtpc: error: {err}\n")
         return EXIT_USAGE
-    headers = {}
-    for item in args.header:
-        name, sep, value = item.partition(":")
-        if not sep or not name.strip():
-            sys.stderr.write(f"mtpc: error: --header wants NAME:VALUE, got {item!r}\n")
+    except SnapshotError as err:
+        sys.stderr.write(f"mtpc: error: snapshot refused: {err}\n")
+        return EXIT_USAGE
+    except CompileError as err:
+        _print_diagnostics(err.result)
+        return EXIT_USAGE
+    routes = app.program.routes
+    method, target = args.method, args.path
+    if method is None:
+        if len(routes) != 1 or routes[0].params:
+            why = f"the program has {len(routes)} routes" if len(routes) != 1 else "the route has path parameters"
+            sys.stderr.write(f"mtpc: error: give METHOD and PATH: {why}\n")
             return EXIT_USAGE
-        headers[name.strip().lower()] = value.strip()
+        method, target = routes[0].method, routes[0].path
+    elif target is None:
+        sys.stderr.write("mtpc: error: give both METHOD and PATH\n")
+        return EXIT_USAGE
+    request = dispatch.Request.from_target(method.upper(), target, headers, args.body.encode("utf-8"))
+    ids = {"request_id": args.request_id, "account_id": args.account_id, "function_version": args.function_version}
+    result = app.handle(request, gas_limit, engine=args.engine, **ids)
+    if args.audit:
+        with open(args.audit, "ab") as log:
+            log.write(audit_line(result.audit))
+    sys.stdout.buffer.write(result.envelope() if args.envelope else result.body)
+    sys.stdout.buffer.flush()
+    return EXIT_OK if 200 <= result.status < 300 else EXIT_DIAGNOSTICS
+
+
+def cmd_compile(args) -> int:
+    from mtpscript.runtime.build import compile_program
+    from mtpscript.runtime.signing import sign
+    from mtpscript.runtime.snapshot import write_snapshot_files
+
     try:
         result = check_program([args.file])
     except OSError as err:
         sys.stderr.write(f"mtpc: error: {err}\n")
         return EXIT_USAGE
     if not result.ok:
-        for d in result.diagnostics:
-            loaded = result.modules.get(d.file)
-            sys.stderr.write(render_text(d, loaded.text.splitlines() if loaded else None, sys.stderr.isatty()) + "\n\n")
+        _print_diagnostics(result)
+        return EXIT_DIAGNOSTICS
+    built = compile_program(result, result.order[-1])
+    output = args.output or (args.file[:-4] if args.file.endswith(".mtp") else args.file) + ".msqs"
+    try:
+        signature = sign(built.snapshot, _read_key(args.sign)) if args.sign else None
+        write_snapshot_files(output, built.snapshot, signature)
+    except OSError as err:
+        sys.stderr.write(f"mtpc: error: {err}\n")
         return EXIT_USAGE
-    routes = [r for p in result.order if result.modules[p].checked for r in result.modules[p].checked.typed.routes]
-    method, target = args.method, args.path
-    if method is None:
-        if len(routes) != 1 or routes[0].params:
-            sys.stderr.write("mtpc: error: give METHOD and PATH: the program has "
-                             f"{len(routes)} routes\n" if len(routes) != 1 else
-                             "mtpc: error: give METHOD and PATH: the route has path parameters\n")
-            return EXIT_USAGE
-        method, target = routes[0].method, routes[0].path
-    elif target is None:
-        sys.stderr.write("mtpc: error: give both METHOD and PATH\n")
+    except Exception as err:  # noqa: BLE001 - a bad key file is a usage error
+        if type(err).__name__ not in ("SignatureError", "ValueError"):
+            raise
+        sys.stderr.write(f"mtpc: error: cannot sign with {args.sign}: {err}\n")
         return EXIT_USAGE
-    path, query = dispatch.split_target(target)
-    request = dispatch.Request(method.upper(), path, query, headers, args.body.encode("utf-8"))
-    outcome = execute(result, request, gas_limit, args.engine)
-    response = outcome.response
-    out = response.envelope(outcome.gas_used, gas_limit) if args.envelope else response.body
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
-    return EXIT_OK if 200 <= response.status < 300 else EXIT_DIAGNOSTICS
+    sys.stderr.write(f"mtpc compile: wrote {output} ({len(built.snapshot)} bytes, content hash "
+                     f"{built.content_hash.hex()}){' and ' + output + '.sig' if signature else ''}\n")
+    return EXIT_OK
 
 
-def execute(result, request, gas_limit: int, engine: str):
-    """Serve one request with the chosen engine."""
-    from mtpscript.runtime.reference import FixtureHost, run_reference
-    if engine == "reference":
-        return run_reference(result, request, gas_limit, FixtureHost())
-    from mtpscript.runtime.vm import Program
-    return Program.from_check(result).handle(request, gas_limit, FixtureHost())
+def cmd_keygen(args) -> int:
+    from mtpscript.runtime.signing import write_keypair
+    try:
+        write_keypair(args.output, overwrite=args.force)
+    except (OSError, ValueError, FileExistsError) as err:
+        sys.stderr.write(f"mtpc: error: {err}\n")
+        return EXIT_USAGE
+    sys.stderr.write(f"mtpc keygen: wrote {args.output} (private, keep it secret) and its public key\n")
+    return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "run": cmd_run}
+def cmd_verify(args) -> int:
+    from mtpscript.runtime.snapshot import SnapshotError, load_snapshot_file
+    try:
+        contents = load_snapshot_file(args.file, _read_key(args.key))
+    except OSError as err:
+        sys.stderr.write(f"mtpc: error: {err}\n")
+        return EXIT_USAGE
+    except SnapshotError as err:
+        sys.stdout.write(json.dumps(err.to_json(), sort_keys=True) + "\n")
+        return EXIT_DIAGNOSTICS
+    sys.stdout.write(json.dumps({"ok": True, "contentHash": contents.content_hash_hex}, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+def cmd_inspect(args) -> int:
+    from mtpscript.runtime.snapshot import SnapshotError, inspect_snapshot
+    try:
+        with open(args.file, "rb") as handle:
+            info = inspect_snapshot(handle.read())
+    except OSError as err:
+        sys.stderr.write(f"mtpc: error: {err}\n")
+        return EXIT_USAGE
+    except SnapshotError as err:
+        sys.stdout.write(json.dumps(err.to_json(), sort_keys=True) + "\n")
+        return EXIT_DIAGNOSTICS
+    sys.stdout.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "run": cmd_run, "compile": cmd_compile, "keygen": cmd_keygen,
+            "verify": cmd_verify, "inspect": cmd_inspect}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse cannot take optional positionals after options (`run app.msqs --key k GET /x`)
+    if getattr(args, "command", None) == "run" and args.path is None and extra and not extra[0].startswith("-") \
+            and len(extra) <= 2 - (args.method is not None):
+        args.method, args.path = (args.method, extra[0]) if args.method is not None else (extra + [None])[:2]
+        extra = []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
