@@ -27,6 +27,18 @@ from .engine import GuestError, SealedVM
 from .wire import from_wire, sort_key_hex, to_wire
 
 
+# Engine stack for guest code: enough for the deterministic depth limit of 1,000 nested
+# non-tail calls (spec/execution.md section 5) with room for deep expressions in each frame.
+VM_STACK_BYTES = 4 * 1024 * 1024
+
+
+# Engine limits surfaced as error responses (spec/execution.md section 6). Only the heap
+# limit is expected in practice; the stack and wall-clock limits are backstops behind the
+# deterministic depth limit and gas, and report gasUsed 0 because the VM is gone.
+ENGINE_LIMIT_ERRORS = {"MemoryExhausted": "MemoryExhausted", "StackOverflow": "StackExhausted",
+                       "Interrupted": "TimeLimitExceeded"}
+
+
 @dataclass
 class Outcome:
     response: dispatch.Response
@@ -131,14 +143,14 @@ class Program:
         if route.body_type is not None:
             wire["r"]["$typedBody"] = to_wire(typed_body)
         bridge = _Bridge(host, route.effects)
-        with SealedVM() as vm:
+        with SealedVM(max_stack_bytes=VM_STACK_BYTES) as vm:
             vm.install_host("$host", {"call": bridge.call})
             vm.run_bytecode(self.bytecode)
             try:
                 raw = vm.call("$main", self.routes.index(route), json.dumps(wire), gas_limit)
             except GuestError as err:
-                if err.kind == "MemoryExhausted":
-                    return Outcome(dispatch.error_response("MemoryExhausted"), 0, bridge.journal)
+                if err.kind in ENGINE_LIMIT_ERRORS:
+                    return Outcome(dispatch.error_response(ENGINE_LIMIT_ERRORS[err.kind]), 0, bridge.journal)
                 raise
         outcome = json.loads(raw)
         headers = {"content-type": outcome["type"]}
