@@ -20,7 +20,7 @@ from importlib import resources
 from . import gas, nodes as n
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
-from .types import DECIMAL, NUMBER, STRING, TCon, prune
+from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
 from .visitor import walk
 
 PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text(encoding="utf-8")
@@ -72,11 +72,11 @@ class Lowering:
 
     def charged(self, cost: int, js: str) -> str:
         """`js` preceded by a gas charge (pre-order)."""
-        return f"($c({cost}), {js})" if cost and self.instrument else js
+        return f"(($G += {cost}) >= $L && $gx(), {js})" if cost and self.instrument else js
 
     def charge(self, op: str) -> str:
         """A statement charging IR operation `op` ("" when not instrumenting)."""
-        return f"$c({gas.op_cost(op)}); " if self.instrument else ""
+        return f"if (($G += {gas.op_cost(op)}) >= $L) $gx(); " if self.instrument else ""
 
     def type_of(self, e) -> object:
         return prune(self.typed.types[id(e)])
@@ -328,7 +328,8 @@ class Lowering:
         if isinstance(sym, FunctionSym) and sym.builtin is not None:
             return self.builtin_call(sym.builtin, args, e)
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
-        return self.charged(gas.op_cost("call"), f"$call({', '.join([callee, *args])})")
+        helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
+        return self.charged(gas.op_cost("call"), f"{helper}({', '.join([callee, *args])})")
 
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
@@ -481,6 +482,8 @@ class Lowering:
         if op in ("&&", "||"):
             return self.charged(gas.op_cost(op), f"({left} {op} {right})")
         if op in ("==", "!="):
+            if self.type_of(e.left) in (NUMBER, STRING, BOOLEAN):   # no composites: no surcharge
+                return self.charged(gas.op_cost(op), f"({left} {'===' if op == '==' else '!=='} {right})")
             return self.charged(gas.op_cost(op), f"{'!' if op == '!=' else ''}$eq({left}, {right})")
         operand = self.type_of(e.left)
         if op in ("<", "<=", ">", ">="):

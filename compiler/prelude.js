@@ -14,10 +14,9 @@ const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
 
 function $Stop(status, body) { this.status = status; this.body = body; }
 function $stop(body, status) { throw new $Stop(status === undefined ? 500 : status, body); }
-function $c(n) {
-  $G += n;
-  if ($G >= $L) $stop('{"error":"GasExhausted","gasLimit":' + $L + ',"gasUsed":' + $G + '}');
-}
+function $gx() { $stop('{"error":"GasExhausted","gasLimit":' + $L + ',"gasUsed":' + $G + '}'); }
+// Charge n units; the lowering inlines this as `($G += n) >= $L && $gx()`.
+function $c(n) { if (($G += n) >= $L) $gx(); }
 function $sur(size) { const n = Math.floor(size / 16); if (n > 0) $c(n); }
 
 // ---- int64
@@ -32,17 +31,23 @@ function $neg(a) { return $chk(-a); }
 // ---- calls: tail calls return a $TC marker that the nearest non-tail call unwinds
 function $TC(f, a) { this.f = f; this.a = a; }
 function $tc(f, a) { return new $TC(f, a); }
-function $call(f, ...a) {
-  if (++$D > $DEPTH) $stop('{"error":"DepthExceeded","limit":' + $DEPTH + '}');
-  let r = f(...a);
-  while (r instanceof $TC) r = r.f(...r.a);
-  $D--;
-  return r;
+function $deep() { $stop('{"error":"DepthExceeded","limit":' + $DEPTH + '}'); }
+function $unwind(r) { while (r instanceof $TC) r = r.f(...r.a); return r; }
+// Non-tail calls by arity (no rest/spread on the common paths); the general form last.
+function $call0(f) { if (++$D > $DEPTH) $deep(); let r = f(); if (r instanceof $TC) r = $unwind(r); $D--; return r; }
+function $call1(f, a) { if (++$D > $DEPTH) $deep(); let r = f(a); if (r instanceof $TC) r = $unwind(r); $D--; return r; }
+function $call2(f, a, b) {
+  if (++$D > $DEPTH) $deep(); let r = f(a, b); if (r instanceof $TC) r = $unwind(r); $D--; return r;
 }
+function $call3(f, a, b, c) {
+  if (++$D > $DEPTH) $deep(); let r = f(a, b, c); if (r instanceof $TC) r = $unwind(r); $D--; return r;
+}
+function $call(f, ...a) { if (++$D > $DEPTH) $deep(); let r = f(...a); if (r instanceof $TC) r = $unwind(r); $D--; return r; }
 function $clo(f, id, env) { f.$id = id; f.$env = env; return f; }
 // A library function calling back into guest code: a non-tail call (spec/execution.md section 3).
 // $CALL_COST is defined by the lowering from Annex A.
-function $cb(f, ...a) { $c($CALL_COST); return $call(f, ...a); }
+function $cb1(f, a) { $c($CALL_COST); return $call1(f, a); }
+function $cb2(f, a, b) { $c($CALL_COST); return $call2(f, a, b); }
 
 // ---- unions
 function $variant(union, name, names) { return { u: union, n: name, k: names }; }
@@ -261,11 +266,11 @@ const $V_None = $descriptorFor("Option", "None", null), $V_Some = $descriptorFor
 const $V_Ok = $descriptorFor("Result", "Ok", null), $V_Err = $descriptorFor("Result", "Err", null);
 const $NONE = $mk($V_None, []);
 function $some(x) { return $mk($V_Some, [x]); }
-function $Option_map(o, f) { return o.$v.n === "Some" ? $some($cb(f, o.f[0])) : o; }
+function $Option_map(o, f) { return o.$v.n === "Some" ? $some($cb1(f, o.f[0])) : o; }
 function $Option_unwrapOr(o, d) { return o.$v.n === "Some" ? o.f[0] : d; }
 function $Option_isSome(o) { return o.$v.n === "Some"; }
-function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$cb(f, r.f[0])]) : r; }
-function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$cb(f, r.f[0])]) : r; }
+function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$cb1(f, r.f[0])]) : r; }
+function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$cb1(f, r.f[0])]) : r; }
 function $Result_unwrapOr(r, d) { return r.$v.n === "Ok" ? r.f[0] : d; }
 function $Result_isOk(r) { return r.$v.n === "Ok"; }
 
@@ -282,19 +287,19 @@ function $List_append(xs, x) { const r = xs.concat([x]); $sur(r.length); return 
 function $List_concat(a, b) { const r = a.concat(b); $sur(r.length); return r; }
 function $List_map(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) r.push($cb(f, xs[i]));
+  for (let i = 0; i < xs.length; i++) r.push($cb1(f, xs[i]));
   $sur(r.length);
   return r;
 }
 function $List_filter(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) if ($cb(f, xs[i])) r.push(xs[i]);
+  for (let i = 0; i < xs.length; i++) if ($cb1(f, xs[i])) r.push(xs[i]);
   $sur(r.length);
   return r;
 }
 function $List_fold(xs, init, f) {
   let acc = init;
-  for (let i = 0; i < xs.length; i++) acc = $cb(f, acc, xs[i]);
+  for (let i = 0; i < xs.length; i++) acc = $cb2(f, acc, xs[i]);
   $sur(xs.length);
   return acc;
 }
