@@ -249,12 +249,17 @@ function $hostCall(name, args) {
 function $eff(name, args) { return $hostCall(name, args); }
 
 // ---- Decimal (arithmetic in the host: decimal128 via Python's decimal)
-function $dadd(a, b) { return $hostCall("Decimal.add", [a, b]); }
-function $dsub(a, b) { return $hostCall("Decimal.sub", [a, b]); }
-function $dmul(a, b) { return $hostCall("Decimal.mul", [a, b]); }
+function $dfast(r) { if (r.charCodeAt(0) === 33) $stop(r.slice(1)); return { $d: r }; }   // "!" = error
+function $dadd(a, b) { return $dfast($host.dadd(a.$d, b.$d)); }
+function $dsub(a, b) { return $dfast($host.dsub(a.$d, b.$d)); }
+function $dmul(a, b) { return $dfast($host.dmul(a.$d, b.$d)); }
 function $dneg(a) { return $hostCall("Decimal.neg", [a]); }
 const $Decimal_add = $dadd, $Decimal_sub = $dsub, $Decimal_mul = $dmul;
-function $Decimal_div(a, b) { return $hostCall("Decimal.div", [a, b]); }
+function $Decimal_div(a, b) {   // "#Name" is Err(Name), anything else Ok(quotient)
+  const r = $host.ddiv(a.$d, b.$d);
+  if (r.charCodeAt(0) === 35) return $mk($V_Err, [$mk($descriptorFor("DecimalError", r.slice(1), null), [])]);
+  return $mk($V_Ok, [{ $d: r }]);
+}
 function $Decimal_round(a, s) { return $hostCall("Decimal.round", [a, s]); }
 function $Decimal_compare(a, b) { return $hostCall("Decimal.compare", [a, b]); }
 function $Decimal_fromString(s) { return $hostCall("Decimal.fromString", [s]); }

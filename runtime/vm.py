@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from mtpscript.compiler.manifest import TypeReader
@@ -30,6 +31,9 @@ from .wire import from_wire, sort_key_hex, to_wire
 # Engine stack for guest code: enough for the deterministic depth limit of 1,000 nested
 # non-tail calls (spec/execution.md section 5) with room for deep expressions in each frame.
 VM_STACK_BYTES = 4 * 1024 * 1024
+# The wall-clock backstop: far above what the largest gas limit allows, so gas (the
+# deterministic limit) always ends a request first.
+WALL_CLOCK_SECONDS = 120.0
 
 
 # Engine limits surfaced as error responses (spec/execution.md section 6). Only the heap
@@ -80,6 +84,28 @@ HOST_FUNCTIONS = {
     "Hash.cbor": lambda v: cbor_codec.encode(v).hex(),
     "Hash.of": _hash_of,
 }
+
+
+def _decimal_fast(op: str):
+    """A string-in/string-out host function for Decimal arithmetic (no wire encoding).
+
+    Returns the canonical result, or "!" followed by the error body."""
+    def call(a: str, b: str) -> str:
+        try:
+            return decimal128.arith_text(op, a, b)
+        except MtpRuntimeError as err:
+            return "!" + dispatch.runtime_error_response(err).body.decode("utf-8")
+    return call
+
+
+def _decimal_div(a: str, b: str) -> str:
+    """Decimal.div on canonical strings: the quotient, or "#" + the DecimalError variant name."""
+    result = decimal128.div(decimal128.canonical(Decimal(a)), decimal128.canonical(Decimal(b)))
+    return decimal128.to_string(result.fields[0]) if result.name == "Ok" else "#" + result.fields[0].name
+
+
+DECIMAL_FAST = {"dadd": _decimal_fast("add"), "dsub": _decimal_fast("sub"), "dmul": _decimal_fast("mul"),
+                "ddiv": _decimal_div}
 
 
 class _Bridge:
@@ -143,8 +169,8 @@ class Program:
         if route.body_type is not None:
             wire["r"]["$typedBody"] = to_wire(typed_body)
         bridge = _Bridge(host, route.effects)
-        with SealedVM(max_stack_bytes=VM_STACK_BYTES) as vm:
-            vm.install_host("$host", {"call": bridge.call})
+        with SealedVM(max_stack_bytes=VM_STACK_BYTES, wall_clock_seconds=WALL_CLOCK_SECONDS) as vm:
+            vm.install_host("$host", {"call": bridge.call, **DECIMAL_FAST})
             vm.run_bytecode(self.bytecode)
             try:
                 raw = vm.call("$main", self.routes.index(route), json.dumps(wire), gas_limit)
