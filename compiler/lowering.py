@@ -13,9 +13,12 @@ gives byte-identical JS.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
+
+from mtpscript.stdlib import decimal128
 
 from . import gas, nodes as n
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
@@ -51,6 +54,7 @@ class Lowering:
     def __init__(self, result: CheckResult, instrument: bool = True):
         self.result = result
         self.instrument = instrument
+        self.base = os.path.dirname(result.order[-1]) if result.order else ""
         self.modules = [result.modules[p].checked for p in result.order if result.modules[p].checked]
         self.global_names: dict[int, str] = {}      # id(top-level FunctionSym/ConstSym) -> JS name
         self.descriptors: dict[tuple[str, str], str] = {}
@@ -121,9 +125,14 @@ class Lowering:
                 elif isinstance(item, n.Binding):
                     sym = checked.typed.values[item.name]
                     js = self.global_names[id(sym)]
-                    body.append(f"let {js};")
                     self.frame = _Frame()
-                    inits.append(f"  {self.charge('binding')}{js} = {self.expr(item.value)};")
+                    # Evaluated on first read, or by $init in declaration order (spec/execution.md section 7).
+                    body.append(f"let {js}$v, {js}$ready = false;\n"
+                                f"function {js}() {{\n"
+                                f"  if (!{js}$ready) {{ {self.charge('binding')}{js}$v = {self.expr(item.value)}; "
+                                f"{js}$ready = true; }}\n"
+                                f"  return {js}$v;\n}}")
+                    inits.append(f"  {js}();")
             for route in checked.typed.routes:
                 name = f"$route{len(routes)}"
                 routes.append(name)
@@ -352,11 +361,8 @@ class Lowering:
         return self.charged(gas.op_cost("literal"), f"{e.value}n")
 
     def decimal_text(self, text: str) -> str:
-        d = Decimal(text).normalize()
-        s = format(d, "f")
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-        return "0" if s in ("-0", "") else s
+        """The canonical form of a Decimal literal (exact: the lexer bounds its digits)."""
+        return decimal128.to_string(Decimal(text))
 
     def expr_DecimalLit(self, e: n.DecimalLit) -> str:
         return self.charged(gas.op_cost("literal"), f"{{ $d: {_js_string(self.decimal_text(e.text))} }}")
@@ -382,6 +388,8 @@ class Lowering:
             env = self.captured(sym.decl) if id(sym) not in self.global_names else []
             return self.charged(gas.op_cost("read"),
                                 f"$clo({self.name_of(sym)}, {_js_string(self.code_id(sym.decl))}, [{', '.join(env)}])")
+        if isinstance(sym, ConstSym):
+            return self.charged(gas.op_cost("read"), f"{self.name_of(sym)}()")
         return self.charged(gas.op_cost("read"), self.name_of(sym))
 
     def expr_ListLit(self, e: n.ListLit) -> str:
@@ -426,9 +434,11 @@ class Lowering:
         return self.charged(gas.op_cost("lambda"), f"$clo({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
 
     def code_id(self, node) -> str:
-        """A stable identity for a function's code: module, line and column of its definition."""
+        """A stable identity for a function's code: module (relative to the entry module's
+        directory, so it does not depend on how the path was spelled), line and column."""
         s = node.span
-        return f"{self.typed.module.path}:{s.line}:{s.column}"
+        module = os.path.relpath(self.typed.module.path, self.base).replace(os.sep, "/")
+        return f"{module}:{s.line}:{s.column}"
 
     def captured(self, node) -> list[str]:
         """JS names of the locals and nested functions `node` captures, in order of first use.

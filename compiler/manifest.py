@@ -27,6 +27,8 @@ def type_to_json(t: Type, unions: dict[str, UnionInfo]) -> object:
     if isinstance(t, TFun):
         raise ValueError("function types have no manifest form")
     if isinstance(t, TCon):
+        if t.union is not None and t.union.module == "<prelude>":   # Option, Result, Json, ...
+            return {"builtin": t.name, "args": [type_to_json(a, unions) for a in t.args]}
         if t.union is not None:
             if t.union.name not in unions:
                 unions[t.union.name] = t.union
@@ -74,6 +76,9 @@ class TypeReader:
             return TParam(j["param"])
         if "union" in j:
             return TCon(j["union"], tuple(self.read(a) for a in j["args"]), self.union(j["union"]))
+        if "builtin" in j:
+            from .modules import prelude
+            return TCon(j["builtin"], tuple(self.read(a) for a in j["args"]), prelude().type_names[j["builtin"]])
         (name, args), = j.items()
         return TCon(name, tuple(self.read(a) for a in args))
 

@@ -63,8 +63,12 @@ def gas_limit_from(value, environ=os.environ) -> int:
     raw = value if value is not None else environ.get("MTP_GAS_LIMIT")
     if raw is None:
         return gas.DEFAULT_GAS_LIMIT
-    text = str(raw)
-    if isinstance(raw, bool) or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= gas.MAX_GAS_LIMIT:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if not 1 <= raw <= gas.MAX_GAS_LIMIT:   # compare before any conversion to text: huge ints cannot print
+            raise ValueError(f"GasLimitOutOfRange: the gas limit must be an integer from 1 to {gas.MAX_GAS_LIMIT}")
+        return raw
+    text = str(raw)[:64]
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not 1 <= int(text) <= gas.MAX_GAS_LIMIT:
         raise ValueError(f"GasLimitOutOfRange: the gas limit must be an integer from 1 to {gas.MAX_GAS_LIMIT} "
                          f"(got {text!r})")
     return int(text)
@@ -113,10 +117,13 @@ class Snapshot:
                                                    request.get("headers", {}), request.get("body", b""))
         try:
             limit = gas_limit_from(gas_limit)
-        except ValueError as err:
-            response = dispatch.error_response("GasLimitOutOfRange", 500, gasLimit=str(gas_limit if gas_limit
-                                               is not None else os.environ.get("MTP_GAS_LIMIT")),
-                                               message=str(err).split(": ", 1)[1])
+        except ValueError:
+            raw = gas_limit if gas_limit is not None else os.environ.get("MTP_GAS_LIMIT")
+            shown = raw[:32] if isinstance(raw, str) else ("a huge integer" if isinstance(raw, int)
+                                                            and abs(raw) > 10**32 else str(raw)[:32])
+            response = dispatch.error_response("GasLimitOutOfRange", 500, gasLimit=shown,
+                                               message=f"the gas limit must be an integer from 1 to "
+                                                       f"{gas.MAX_GAS_LIMIT}")
             return self._result(request, response, 0, None, None, request_id)
         request_seed = seed.compute_seed(request_id, account_id, function_version, self.contents.content_hash, limit)
         host = host if host is not None else FixtureHost()
