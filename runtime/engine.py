@@ -12,7 +12,7 @@ API
     scratch context (``Context.compile`` then ``Value.write_object``). Nothing is
     executed. A syntax error raises :class:`EngineError` whose message is the
     engine's, followed by the location, e.g.
-    ``"SyntaxError: unexpected token in expression: ')' (program.js:1:9)"``.
+    ``"SyntaxError: invalid destructuring target (program.js:1:27)"``.
     The same source and name always give the same bytes.
 
 ``SealedVM(memory_limit=64 MiB, max_stack_bytes=None, wall_clock_seconds=5.0)``
@@ -21,17 +21,23 @@ API
     releases it (always close it or use ``with``: host callables that refer back
     to the VM form a reference cycle through the engine that Python's garbage
     collector cannot see). The constructor runs the hardening script before any
-    guest code can run; see :mod:`.hardening`.
+    guest code can run (see :mod:`.hardening`); creating and closing a sealed VM
+    costs ~0.45 ms, of which ~0.35 ms is hardening (``benchmarks/vm_overhead.py``).
+    A VM is bound to the thread that created it (the engine's stack check is
+    calibrated on that thread's stack).
 
     * ``memory_limit``: bytes for the whole engine heap of this VM, including the
-      ~0.3 MiB the intrinsics occupy; exceeding it gives ``MemoryExhausted``.
+      ~190 KB the hardened intrinsics occupy; exceeding it gives
+      ``MemoryExhausted``. Arguments passed to ``call`` and host results are
+      allocated in this heap too.
     * ``max_stack_bytes``: the engine's stack-overflow threshold (QuickJS default
       1 MiB when ``None``); 32 KiB to 4 MiB. The depth it allows depends on the
       native frame sizes of the platform: it is a crash guard, not a depth limit
       (the lowering enforces a deterministic depth limit of its own).
     * ``wall_clock_seconds``: total guest running time allowed over the VM's life
       (all ``run_bytecode`` and ``call`` entries together). A backstop only, never
-      a gas meter: the engine polls it every ~10,000 ticks.
+      a gas meter: the interpreter and the RegExp engine poll it every ~10,000
+      ticks, but a single native built-in call does not (see the limits below).
 
     ``install_host(namespace, functions)``
         Define the global ``namespace``: a frozen, null-prototype object whose
@@ -79,14 +85,23 @@ API
 
     ``call(global_function_name, *args) -> None | bool | int | float | str``
         Call a global function (a data property of the global object holding a
-        function; accessors are never invoked). The first ``call`` seals the VM:
-        the global object is frozen (no global can be added, removed or rebound
-        afterwards; keep mutable top-level state in ``let``) after checking that
-        its prototype is still ``Object.prototype``. A non-primitive result
-        raises ``GuestError("Thrown", "TypeError: ...")``.
+        function; accessors are never invoked). Until then the global object is
+        extensible (so the program's declarations can be created) but every
+        intrinsic global is already non-writable and non-configurable. The first
+        ``call`` seals the VM: it checks that the global object's prototype is
+        still ``Object.prototype`` (else ``GuestError`` and the VM is spent) and
+        freezes the global object, so no global can be added, removed or rebound
+        afterwards (keep mutable top-level state in ``let``; a later
+        ``run_bytecode`` cannot declare globals). A missing entry point is an
+        :class:`EngineError`; a non-primitive result raises
+        ``GuestError("Thrown", "TypeError: NAME() returned a non-primitive
+        value (object)")``.
 
     ``close()``
         Free the engine. Idempotent.
+
+Constants: ``ENGINE_VERSION`` (``"2025-09-13"``), ``BYTECODE_VERSION`` (the
+first byte of every blob), ``DEFAULT_MEMORY_LIMIT``, ``GUEST_ERROR_KINDS``.
 
 Errors
 ------
@@ -97,12 +112,13 @@ re-entry, non-primitive Python argument).
 :class:`GuestError` ``(kind, message)``: the guest failed; ``kind`` is one of
 
 * ``"Thrown"``: guest code threw (``message`` is ``String(exception)``, e.g.
-  ``"ReferenceError: eval is not defined"``); the VM stays usable;
+  ``"ReferenceError: 'eval' is not defined"``); the VM stays usable;
 * ``"MemoryExhausted"``: the memory limit was hit (``"InternalError: out of
   memory"``; ``"null"`` when even the error object could not be allocated — a
   guest ``throw null`` is indistinguishable from it), or the engine's maximum
   string length was exceeded (``"InternalError: string too long"``);
-* ``"StackOverflow"``: ``"InternalError: stack overflow"``;
+* ``"StackOverflow"``: ``"InternalError: stack overflow"`` (``"SyntaxError: stack
+  overflow"`` when ``JSON.parse`` or the RegExp compiler hit it);
 * ``"Interrupted"``: the wall-clock budget ran out (``message`` is always
   ``"wall-clock limit exceeded"``). This is reported whenever the interrupt
   fired during the entry, even if guest code swallowed the engine's error (an
@@ -134,7 +150,23 @@ Determinism notes (what remains)
 * Frozen intrinsics make assignments that shadow an inherited frozen property
   fail (``err.name = "X"`` on an ``Error`` instance, ``obj.toString = f``): the
   lowering must create such properties with object literals or
-  ``Object.defineProperty``.
+  ``Object.defineProperty``. ``Object.defineProperty``/``defineProperties``
+  refuse the global object itself (a QuickJS 2025-09-13 bug lets them rebind
+  frozen globals; see ``hardening.GLOBAL_OBJECT_GUARDS``).
+
+Limits this wrapper cannot close in-process
+-------------------------------------------
+* Native loops that never poll the interrupt: a built-in that walks an array's
+  ``length`` runs to the end in C. ``a.length = 2 ** 32 - 1; a.join()`` (also
+  ``indexOf``, ``includes``, ``forEach``, ``sort``, ``reverse``, ``shift``,
+  ``slice``, ``concat`` …, or ``Array.prototype.includes.call({length: 2 ** 53 -
+  1})``) takes minutes to hours and the wall clock cannot stop it; the binding
+  holds the GIL, so no Python thread can either. Lowered code never creates
+  sparse arrays (lists are dense and capped, work is gas-metered); for code that
+  is not trusted to come from the compiler, run each VM in a worker process with
+  a hard kill.
+* Crafted bytecode: QuickJS trusts bytecode. Only load blobs whose snapshot
+  signature was verified (``runtime/snapshot.py``).
 """
 
 from __future__ import annotations
@@ -150,17 +182,21 @@ import quickjs
 from . import hardening
 
 __all__ = [
+    "BYTECODE_VERSION",
     "BigInt",
+    "DEFAULT_MEMORY_LIMIT",
+    "ENGINE",
+    "ENGINE_VERSION",
     "EngineError",
     "GUEST_ERROR_KINDS",
     "GuestError",
     "SealedVM",
     "compile_js",
-    "ENGINE",
 ]
 
-#: Engine identification (for snapshot headers).
-ENGINE = f"quickjs-{quickjs.quickjs_version}"
+#: Engine identification (for snapshot headers and logs).
+ENGINE_VERSION: str = str(quickjs.quickjs_version)
+ENGINE = f"quickjs-{ENGINE_VERSION}"
 
 GUEST_ERROR_KINDS = ("Thrown", "MemoryExhausted", "StackOverflow", "Interrupted")
 
@@ -233,6 +269,9 @@ def _bytecode_version() -> int:
 
 
 _BC_VERSION = _bytecode_version()
+#: First byte of every blob ``compile_js`` writes (QuickJS ``BC_VERSION``);
+#: ``run_bytecode`` refuses any other.
+BYTECODE_VERSION: int = _BC_VERSION
 
 # The kit: host-side helpers created in each VM right after hardening and held
 # only by Python (the script's completion value); guest code cannot reach it.
@@ -241,18 +280,25 @@ _KIT_JS = r"""
   "use strict";
   const G = globalThis, F = Object.freeze, DP = originals.defineProperty;
   const GOPD = Object.getOwnPropertyDescriptor, P = Object.getPrototypeOf;
-  const OP = Object.prototype, B = BigInt, hasOwn = Object.hasOwn;
+  const OP = Object.prototype, B = BigInt, hasOwn = Object.hasOwn, IE = InternalError;
+  // A value the binding failed to create (out of memory) arrives with typeof
+  // "unknown": refuse it instead of letting guest code see it.
+  const check = (v) => {
+    if (typeof v === "unknown") throw new IE("out of memory");
+    return v;
+  };
   // Python marks a BigInt as a one-element array holding its decimal digits.
-  const big = (v) => (typeof v === "object" && v !== null ? B(v[0]) : v);
+  const big = (v) => (typeof v === "object" && v !== null ? B(check(v[0])) : check(v));
   return {
     __proto__: null,
     install(name, names, raws) {
+      check(name); check(names); check(raws);
       if (hasOwn(G, name)) throw new TypeError("global '" + name + "' already exists");
       const ns = { __proto__: null };
       for (let i = 0; i < names.length; i++) {
-        const raw = raws[i];
+        const raw = check(raws[i]);
         const fn = (...a) => big(raw(...a));
-        DP(fn, "name", { value: names[i] });
+        DP(fn, "name", { value: check(names[i]) });
         DP(ns, names[i], { value: F(fn), enumerable: true });
       }
       DP(G, name, { value: F(ns) });
@@ -262,7 +308,7 @@ _KIT_JS = r"""
       F(G);
     },
     entry(name) {
-      const d = GOPD(G, name);
+      const d = GOPD(G, check(name));
       return d !== undefined && typeof d.value === "function" ? d.value : undefined;
     },
     call(f, ...args) {
@@ -356,7 +402,7 @@ def _classify(message: str, js_stack: str | None) -> GuestError:
         "InternalError: string too long",
     ):
         return GuestError("MemoryExhausted", message, js_stack)
-    if message == "InternalError: stack overflow":
+    if message in ("InternalError: stack overflow", "SyntaxError: stack overflow"):
         return GuestError("StackOverflow", message, js_stack)
     return GuestError("Thrown", message, js_stack)
 
@@ -511,12 +557,16 @@ class SealedVM:
         start = time.monotonic()
         st.deadline = start + st.remaining
         message = None
+        engine_failure = None
         try:
             try:
                 result = thunk()
             except quickjs.JSError as e:
                 result = None
                 message, js_stack = str(e), getattr(e, "js_stack", None)
+            except quickjs.QuickJSError as e:  # pragma: no cover - binding-level failure
+                result = None
+                engine_failure = str(e)
         finally:
             st.active = False
             st.remaining -= time.monotonic() - start
@@ -528,6 +578,9 @@ class SealedVM:
         if st.interrupted:
             self._spent = "interrupted"
             raise GuestError("Interrupted", _INTERRUPTED)
+        if engine_failure is not None:  # pragma: no cover
+            self._spent = "engine failure"
+            raise EngineError(f"engine failure: {engine_failure}")
         if message is not None:
             err = _classify(message, js_stack)
             if err.kind != "Thrown":
@@ -556,12 +609,16 @@ class SealedVM:
         ctx = self._ctx
         assert ctx is not None
         names = list(functions)
-        raws = [
-            ctx.new_function(_make_trampoline(self._state, f"{namespace}.{n}", functions[n]), n, 0)
-            for n in names
-        ]
-        install = self._k_install
-        self._enter(lambda: install(namespace, names, raws))
+        state, install = self._state, self._k_install
+
+        def thunk() -> None:
+            raws = [
+                ctx.new_function(_make_trampoline(state, f"{namespace}.{n}", functions[n]), n, 0)
+                for n in names
+            ]
+            install(namespace, names, raws)
+
+        self._enter(thunk)
         self._namespaces.add(namespace)
 
     def run_bytecode(self, bytecode: bytes) -> None:
@@ -621,11 +678,10 @@ class SealedVM:
             if not isinstance(fn, quickjs.Value):
                 raise EngineError(f"the guest defines no global function {global_function_name!r}")
             self._entries[global_function_name] = fn
-        if any(type(a) is list for a in js_args):
-            k_call = self._k_call
-            result = self._enter(lambda: k_call(fn, *js_args))
-        else:
-            result = self._enter(lambda: fn(*js_args))
+        # Always through the kit: it decodes BigInts and refuses arguments the
+        # binding failed to create when the heap was full.
+        k_call = self._k_call
+        result = self._enter(lambda: k_call(fn, *js_args))
         try:
             return _from_js(result)
         except _NotPrimitive as e:

@@ -129,6 +129,12 @@ class FixtureHost:
     def __init__(self, results: dict[str, list] | None = None) -> None:
         self.results = {op: list(values) for op, values in (results or {}).items()}
         self.journal: list[tuple[int, str, tuple]] = []
+        self.seed: bytes | None = None
+
+    def bind_seed(self, seed: bytes) -> None:
+        """Called once per request, before any guest code runs: effects are journaled under
+        (seed, callIndex), which is what makes a request replayable (LANGUAGE.md section 5)."""
+        self.seed = seed
 
     def perform(self, op: str, args: tuple) -> Any:
         self.journal.append((len(self.journal), op, tuple(args)))

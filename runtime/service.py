@@ -130,9 +130,10 @@ class Snapshot:
         if engine == "reference":
             if self.check is None:
                 raise ValueError("the reference engine needs the program's source")
+            host.bind_seed(request_seed) if hasattr(host, "bind_seed") else None
             outcome = run_reference(self.check, request, limit, host)
         else:
-            outcome = self.program.handle(request, limit, host)
+            outcome = self.program.handle(request, limit, host, request_seed)
         return self._result(request, outcome.response, outcome.gas_used, limit, request_seed, request_id)
 
     def _result(self, request, response, gas_used, limit, request_seed, request_id) -> Result:

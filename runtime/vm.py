@@ -134,6 +134,21 @@ class _Bridge:
         return json.dumps({"ok": to_wire(result)})
 
 
+def _wipe(wire: dict) -> None:
+    """Best effort for `sensitive` routes: clear the host's mutable copies of the request.
+
+    spec/execution.md section 10 lists what this does and does not reach under CPython."""
+    stack = [wire]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            item.clear()
+        elif isinstance(item, list):
+            stack.extend(item)
+            item.clear()
+
+
 class Program:
     def __init__(self, routes: list[RouteSpec], bytecode: bytes):
         self.routes = routes
@@ -155,7 +170,9 @@ class Program:
         built = compile_program(check, entry or check.order[-1])
         return cls.from_manifest(built.manifest, built.bytecode)
 
-    def handle(self, request: dispatch.Request, gas_limit: int, host) -> Outcome:
+    def handle(self, request: dispatch.Request, gas_limit: int, host, seed: bytes | None = None) -> Outcome:
+        """Serve one request in a fresh VM. `seed` is bound into the host state (its
+        `bind_seed`) before the VM runs any guest code, static initialisers included."""
         selected = dispatch.select_route(self.routes, request.method, request.path)
         if selected is None:
             return Outcome(dispatch.error_response("NotFound", 404, method=request.method, path=request.path), 0)
@@ -168,6 +185,8 @@ class Program:
         wire = to_wire(request_value)
         if route.body_type is not None:
             wire["r"]["$typedBody"] = to_wire(typed_body)
+        if seed is not None and hasattr(host, "bind_seed"):
+            host.bind_seed(seed)
         bridge = _Bridge(host, route.effects)
         with SealedVM(max_stack_bytes=VM_STACK_BYTES, wall_clock_seconds=WALL_CLOCK_SECONDS) as vm:
             vm.install_host("$host", {"call": bridge.call, **DECIMAL_FAST})
@@ -181,4 +200,6 @@ class Program:
         outcome = json.loads(raw)
         headers = {"content-type": outcome["type"]}
         response = dispatch.Response(outcome["status"], headers, outcome["body"].encode("utf-8"))
+        if route.sensitive:
+            _wipe(wire)
         return Outcome(response, outcome["gas"], bridge.journal)
