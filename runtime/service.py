@@ -130,7 +130,8 @@ class Snapshot:
         if engine == "reference":
             if self.check is None:
                 raise ValueError("the reference engine needs the program's source")
-            host.bind_seed(request_seed) if hasattr(host, "bind_seed") else None
+            if hasattr(host, "bind_seed"):
+                host.bind_seed(request_seed)
             outcome = run_reference(self.check, request, limit, host)
         else:
             outcome = self.program.handle(request, limit, host, request_seed)
