@@ -19,7 +19,6 @@ no other exception type escapes for any input bytes.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -114,21 +113,18 @@ class SnapshotContents:
 
 # -- the engine this process runs ------------------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
 def current_engine() -> tuple[str, int]:
-    """(QuickJS version string, bytecode version) of the QuickJS linked into this process.
+    """(QuickJS version string, bytecode version) of the engine this process runs.
 
-    The binding exposes no bytecode-format constant, so the bytecode version is read from
-    the first byte of a serialised function: QuickJS's ``JS_WriteObject`` always starts
-    with ``BC_VERSION`` (and ``JS_ReadObject`` refuses any other first byte).
+    The engine wrapper (runtime/engine.py, the only module that imports the engine)
+    reads the bytecode version from the first byte of a serialised function: QuickJS's
+    ``JS_WriteObject`` always starts with ``BC_VERSION`` (and ``JS_ReadObject`` refuses
+    any other first byte).
     """
-    import quickjs
+    from .engine import BYTECODE_VERSION, ENGINE_VERSION
 
-    blob = quickjs.Context().compile("0", "<version-probe>").write_object()
-    return str(quickjs.quickjs_version), blob[0]
+    return ENGINE_VERSION, BYTECODE_VERSION
 
-
-# -- manifest ---------------------------------------------------------------------------------
 
 def _check_plain_json(value: Any, code: str) -> None:
     """Only dict (str keys) / list / str / int (|n| < 2**53) / bool / None; iterative."""
