@@ -81,6 +81,7 @@ from mtpscript.compiler import gas
 from mtpscript.compiler import nodes as n
 from mtpscript.compiler.checker import ConstSym, CtorSym, FunctionSym, Local, RouteInfo
 from mtpscript.compiler.types import TCon, prune
+from mtpscript.compiler.visitor import walk
 from mtpscript.stdlib import decimal128, json_codec
 from mtpscript.stdlib.errors import MtpRuntimeError
 from mtpscript.stdlib.hashing import Hash
@@ -660,6 +661,15 @@ class _Ctx:
         return ("cap", j)
 
 
+def _in_enclosing_frame(ctx: "_Ctx | None", sym: object) -> bool:
+    """Whether `sym` is a local (or nested function) of an enclosing function."""
+    while ctx is not None:
+        if id(sym) in ctx.slots or id(sym) in ctx.cap_index:
+            return True
+        ctx = ctx.parent
+    return False
+
+
 def _reader(ref: tuple[str, int]) -> Callable[[list], Any]:
     kind, i = ref
     if kind == "slot":
@@ -765,12 +775,26 @@ class ReferenceProgram:
             ctx.new_slot(self.binders[id(p)])
         if has_self:
             ctx.new_slot(sym)
+        if parent is not None:
+            self.precapture(decl, ctx, sym)
         if isinstance(decl.body, n.Block):
             code.body = self.block(decl.body, ctx, tail=True)
         else:
             code.body = self.expr(decl.body, ctx, True)
         code.pad = [None] * (ctx.n - 1 - len(decl.params) - (1 if has_self else 0))
         return ctx
+
+    def precapture(self, decl, ctx: _Ctx, own) -> None:
+        """Allocate the captured environment in order of first occurrence in the source
+        (spec/runtime.md section 2), before compilation allocates anything else."""
+        bound = {id(sym) for sym in (self.binders.get(id(node)) for node in walk(decl)) if sym is not None}
+        bound.add(id(own))
+        for node in walk(decl):
+            if isinstance(node, n.Name):
+                sym = self.refs.get(id(node))
+                if isinstance(sym, (Local, FunctionSym)) and id(sym) not in bound \
+                        and id(sym) not in ctx.slots and _in_enclosing_frame(ctx.parent, sym):
+                    ctx.ref(sym)
 
     # ------------------------------------------------------------ running
     def init_const(self, sym: ConstSym) -> Any:

@@ -117,7 +117,10 @@ class _Bridge:
         self.journal: list = []
 
     def call(self, name: str, args_json: str) -> str:
-        args = tuple(from_wire(a) for a in json.loads(args_json))
+        try:
+            args = tuple(from_wire(a) for a in json.loads(args_json))
+        except RecursionError:   # a value nested too deep for the host's decoder: a known gap
+            return json.dumps({"stop": '{"error":"ValueTooDeep"}', "status": 500})
         try:
             fn = HOST_FUNCTIONS.get(name)
             if fn is not None:
