@@ -16,6 +16,8 @@ from importlib import resources
 TABLE_FILE = "annex_a_gas.csv"
 SURCHARGE_UNIT = 16      # one extra unit per 16 units of data size (spec/execution.md section 4)
 DEPTH_LIMIT = 1000       # nested non-tail calls (spec/execution.md section 5)
+MAX_LIST_LENGTH = 1_000_000      # deterministic caps (spec/execution.md section 4)
+MAX_STRING_LENGTH = 4_194_304    # UTF-16 code units
 DEFAULT_GAS_LIMIT = 10_000_000
 MAX_GAS_LIMIT = 2_000_000_000
 

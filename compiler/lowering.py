@@ -138,6 +138,7 @@ class Lowering:
                 routes.append(name)
                 body.append(self.handler(route.decl, name))
         head = [PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
+                f"const $LIST_MAX = {gas.MAX_LIST_LENGTH}, $STRING_MAX = {gas.MAX_STRING_LENGTH};",
                 "// ---- union descriptors", *self.out, "// ---- program", *body,
                 "function $init() {", *inits, "}",
                 f"const $routes = [{', '.join(routes)}];",

@@ -54,7 +54,14 @@ function $variant(union, name, names) { return { u: union, n: name, k: names }; 
 function $mk(desc, fields) { return { $v: desc, f: fields }; }
 
 // ---- strings (positions and lengths count code points)
-function $cat(a, b) { const r = a + b; $sur(r.length); return r; }
+// Surcharge and length cap before allocating (spec/execution.md section 4); caps set by the lowering.
+function $cat(a, b) {
+  const n = a.length + b.length;
+  $sur(n);
+  if (n > $STRING_MAX) $stop('{"error":"StringTooLong","limit":' + $STRING_MAX + '}');
+  return a + b;
+}
+function $listCap(n) { if (n > $LIST_MAX) $stop('{"error":"ListTooLong","limit":' + $LIST_MAX + '}'); }
 function $cpLength(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -288,8 +295,8 @@ function $Number_max(a, b) { return a > b ? a : b; }
 // ---- List
 function $List_length(xs) { return BigInt(xs.length); }
 function $List_get(xs, i) { return i >= 0n && i < BigInt(xs.length) ? $some(xs[Number(i)]) : $NONE; }
-function $List_append(xs, x) { const r = xs.concat([x]); $sur(r.length); return r; }
-function $List_concat(a, b) { const r = a.concat(b); $sur(r.length); return r; }
+function $List_append(xs, x) { $sur(xs.length + 1); $listCap(xs.length + 1); return xs.concat([x]); }
+function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.length); return a.concat(b); }
 function $List_map(xs, f) {
   const r = [];
   for (let i = 0; i < xs.length; i++) r.push($cb1(f, xs[i]));
@@ -308,7 +315,6 @@ function $List_fold(xs, init, f) {
   $sur(xs.length);
   return acc;
 }
-const $LIST_MAX = 1000000;
 function $List_range(a, b) {
   const n = b > a ? b - a : 0n;
   if (n > BigInt($LIST_MAX)) $stop('{"error":"ListTooLong","limit":' + $LIST_MAX + '}');

@@ -129,6 +129,7 @@ def error_response(error: str, status: int = 500, /, **fields: Any) -> Response:
 _SPEC_DETAILS = {
     "IntegerOverflow": (), "DivisionByZero": (), "DecimalOverflow": (),
     "IndexOutOfBounds": ("index", "length"), "InvalidStatus": ("status",), "ListTooLong": ("limit",),
+    "StringTooLong": ("limit",),
 }
 
 

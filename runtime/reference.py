@@ -93,7 +93,7 @@ __all__ = ["Outcome", "FixtureHost", "ReferenceProgram", "run_reference", "compi
            "BuiltinFn", "CtorFn", "LIST_RANGE_MAX"]
 
 DEPTH_LIMIT = gas.DEPTH_LIMIT
-LIST_RANGE_MAX = 1_000_000
+LIST_RANGE_MAX = gas.MAX_LIST_LENGTH
 RECURSION_LIMIT = 200_000          # Python frames while interpreting (restored afterwards)
 STACK_BYTES = 256 * 1024 * 1024    # worker thread stack
 
@@ -454,6 +454,14 @@ def _sized(rt, r):
     return r
 
 
+def _presized(rt, size: int, build):
+    """Surcharge first, then check the length cap, then allocate (§4)."""
+    rt.sur(size)
+    if size > gas.MAX_LIST_LENGTH:
+        raise MtpRuntimeError("ListTooLong", {"limit": gas.MAX_LIST_LENGTH})
+    return build()
+
+
 def _sized_text(rt, r):
     rt.sur(_u16(r))
     return r
@@ -550,8 +558,8 @@ BUILTINS: dict[str, Callable[[_Runtime, list], Any]] = {
     # List
     "List.length": lambda rt, a: len(a[0]),
     "List.get": lambda rt, a: some(a[0][a[1]]) if 0 <= a[1] < len(a[0]) else NONE,
-    "List.append": lambda rt, a: _sized(rt, a[0] + (a[1],)),
-    "List.concat": lambda rt, a: _sized(rt, a[0] + a[1]),
+    "List.append": lambda rt, a: _presized(rt, len(a[0]) + 1, lambda: a[0] + (a[1],)),
+    "List.concat": lambda rt, a: _presized(rt, len(a[0]) + len(a[1]), lambda: a[0] + a[1]),
     "List.map": _list_map,
     "List.filter": _list_filter,
     "List.fold": _list_fold,
@@ -1237,9 +1245,12 @@ class ReferenceProgram:
         kind = operand.name if isinstance(operand, TCon) else "number"
         if kind == "string":
             def concat(f):
-                r = left(f) + right(f)
-                rt.sur(_u16(r))
-                return r
+                a, b = left(f), right(f)
+                size = _u16(a) + _u16(b)
+                rt.sur(size)                  # before allocating: the size is known (§4)
+                if size > gas.MAX_STRING_LENGTH:
+                    raise MtpRuntimeError("StringTooLong", {"limit": gas.MAX_STRING_LENGTH})
+                return a + b
             return self.charged(self.cost["concat"], concat)
         if kind == "Decimal":
             fn = {"+": decimal128.add, "-": decimal128.sub, "*": decimal128.mul}[op]
