@@ -142,7 +142,7 @@ def tokenize(text: str, sink: DiagnosticSink, tables) -> list[Token]:
     return tokens
 
 
-_ESCAPE_OR_CONTROL = re.compile(r'\\(u[0-9a-fA-F]{4}|.?)|[\x00-\x1f\x7f]')
+_ESCAPE_OR_CONTROL = re.compile(r'\\(u[0-9a-fA-F]{4}|.?)|[\x00-\x1f]')
 
 
 def _check_string(value: str, line: int, col: int, sink: DiagnosticSink) -> None:
