@@ -448,9 +448,11 @@ class Lowering:
         """
         inner = set()
         for sub in walk(node):
-            sym = self.typed.binders.get(id(sub))
-            if sym is not None:
-                inner.add(id(sym))
+            binders = [sub, *sub.fields] if isinstance(sub, n.PRecord) else [sub]   # `{ y }` binds y
+            for binder in binders:
+                sym = self.typed.binders.get(id(binder))
+                if sym is not None:
+                    inner.add(id(sym))
         if isinstance(node, n.FunctionDecl) and id(node) in self.typed.binders:
             inner.add(id(self.typed.binders[id(node)]))
         names: list[str] = []
