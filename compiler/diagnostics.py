@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # code -> (title, default hint)
 CODES: dict[str, tuple[str, str]] = {
@@ -115,9 +116,10 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Span:
-    """A source range; lines and columns are 1-based, columns count code points, end is exclusive."""
+class Span(NamedTuple):
+    """A source range; lines and columns are 1-based, columns count code points, end is exclusive.
+
+    A named tuple (not a dataclass): the parser makes one per AST node, so creation speed matters."""
 
     line: int
     column: int

@@ -29,9 +29,13 @@ _ITEM_KEYWORDS = {"IMPORT", "TYPE", "FUNCTION", "BIND_KW", "API", "SENSITIVE"}
 
 def _span(children) -> Span:
     first, last = children[0], children[-1]
-    a = span_of(first) if isinstance(first, Token) else first.span
-    b = span_of(last) if isinstance(last, Token) else last.span
-    return a.to(b)
+    if isinstance(first, Token):
+        line, column = first.line, first.column
+    else:
+        line, column = first.span[0], first.span[1]
+    if isinstance(last, Token):
+        return Span(line, column, last.end_line, last.end_column)
+    return Span(line, column, last.span[2], last.span[3])
 
 
 def _significant(children) -> list:
