@@ -238,33 +238,37 @@ def cmd_keygen(args) -> int:
     return EXIT_OK
 
 
-def cmd_verify(args) -> int:
-    from mtpscript.runtime.snapshot import SnapshotError, load_snapshot_file
+def _report_snapshot(action) -> int:
+    """Run `action() -> str` on a snapshot and print its result; refusals print their JSON."""
+    from mtpscript.runtime.snapshot import SnapshotError
     try:
-        contents = load_snapshot_file(args.file, _read_key(args.key))
+        output = action()
     except OSError as err:
         sys.stderr.write(f"mtpc: error: {err}\n")
         return EXIT_USAGE
     except SnapshotError as err:
         sys.stdout.write(json.dumps(err.to_json(), sort_keys=True) + "\n")
         return EXIT_DIAGNOSTICS
-    sys.stdout.write(json.dumps({"ok": True, "contentHash": contents.content_hash_hex}, sort_keys=True) + "\n")
+    sys.stdout.write(output + "\n")
     return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    from mtpscript.runtime.snapshot import load_snapshot_file
+
+    def verify() -> str:
+        contents = load_snapshot_file(args.file, _read_key(args.key))
+        return json.dumps({"ok": True, "contentHash": contents.content_hash_hex}, sort_keys=True)
+    return _report_snapshot(verify)
 
 
 def cmd_inspect(args) -> int:
-    from mtpscript.runtime.snapshot import SnapshotError, inspect_snapshot
-    try:
+    from mtpscript.runtime.snapshot import inspect_snapshot
+
+    def inspect() -> str:
         with open(args.file, "rb") as handle:
-            info = inspect_snapshot(handle.read())
-    except OSError as err:
-        sys.stderr.write(f"mtpc: error: {err}\n")
-        return EXIT_USAGE
-    except SnapshotError as err:
-        sys.stdout.write(json.dumps(err.to_json(), sort_keys=True) + "\n")
-        return EXIT_DIAGNOSTICS
-    sys.stdout.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
-    return EXIT_OK
+            return json.dumps(inspect_snapshot(handle.read()), indent=2, sort_keys=True)
+    return _report_snapshot(inspect)
 
 
 COMMANDS = {"check": cmd_check, "run": cmd_run, "compile": cmd_compile, "keygen": cmd_keygen,

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import struct
 import hashlib
-from pathlib import Path
 
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS = Path(os.environ.get("MTP_VECTORS") or REPO_ROOT.parent / "shared" / "vectors")
-
-#: name -> counts, printed at the end of the run.
-SNAPSHOT_COUNTS: dict[str, dict[str, int]] = {}
 
 COMPILER_VERSION = "0.1.0-test"
 
@@ -71,25 +63,7 @@ def small_snapshot(engine) -> bytes:
     return build_snapshot(sample_manifest(), dummy_bytecode(engine[1]), COMPILER_VERSION)
 
 
-@pytest.fixture(scope="session")
-def vectors() -> Path:
-    if not VECTORS.is_dir():
-        pytest.skip(f"third-party vectors not found at {VECTORS} (set MTP_VECTORS)")
-    return VECTORS
 
-
-@pytest.fixture(scope="session")
-def snapshot_counts() -> dict[str, dict[str, int]]:
-    return SNAPSHOT_COUNTS
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
-    if not SNAPSHOT_COUNTS:
-        return
-    terminalreporter.section("snapshot / signing evidence")
-    for name in sorted(SNAPSHOT_COUNTS):
-        counts = ", ".join(f"{k}={v}" for k, v in SNAPSHOT_COUNTS[name].items())
-        terminalreporter.write_line(f"{name}: {counts}")
 
 
 @pytest.fixture(scope="session")
