@@ -276,25 +276,30 @@ def _object_fields(m: MtpMap, names: list[str], path: str) -> dict[str, Any]:
     return entries
 
 
+def _decode_named(fields: list[tuple[str, Type]], obj: MtpMap, path: str) -> dict[str, Any]:
+    """Decode the named fields of a record or variant from a JSON object (absent Option
+    fields are None; declared fields in code-point order, then unknown fields refused)."""
+    entries = dict(obj.items())
+    out: dict[str, Any] = {}
+    for name, ft in sorted(fields):
+        sub = entries.get(name, _MISSING)
+        if sub is _MISSING:
+            if _is_option(ft):
+                out[name] = NONE
+                continue
+            raise BadRequest(_child(path, name), "missing field")
+        out[name] = _decode(ft, sub, _child(path, name))
+    _object_fields(obj, [name for name, _ in fields], path)
+    return out
+
+
 def _decode(t: Type, j: Variant, path: str) -> Any:
     t = prune(t)
     kind = j.name
     if isinstance(t, TRecord):
         if kind != "JsonObject":
             raise _fail(path, "an object", j)
-        entries = dict(j.fields[0].items())
-        out: dict[str, Any] = {}
-        names = [name for name, _ in t.fields]
-        for name, ft in sorted(t.fields):
-            sub = entries.get(name, _MISSING)
-            if sub is _MISSING:
-                if _is_option(ft):
-                    out[name] = NONE
-                    continue
-                raise BadRequest(_child(path, name), "missing field")
-            out[name] = _decode(ft, sub, _child(path, name))
-        _object_fields(j.fields[0], names, path)
-        return Record(out)
+        return Record(_decode_named(list(t.fields), j.fields[0], path))
     if not isinstance(t, TCon):
         raise TypeError(f"a request body cannot have type {show(t)}")
     name = t.name
@@ -386,17 +391,7 @@ def _decode(t: Type, j: Variant, path: str) -> Any:
     if all(fn is not None for fn in fnames):
         if payload.name != "JsonObject":
             raise _fail(where, "an object", payload)
-        fields_in = dict(payload.fields[0].items())
-        values: dict[str, Any] = {}
-        for fname, ft in sorted(zip(fnames, ftypes)):
-            sub = fields_in.get(fname, _MISSING)
-            if sub is _MISSING:
-                if _is_option(ft):
-                    values[fname] = NONE
-                    continue
-                raise BadRequest(_child(where, fname), "missing field")
-            values[fname] = _decode(ft, sub, _child(where, fname))
-        _object_fields(payload.fields[0], list(fnames), where)
+        values = _decode_named(list(zip(fnames, ftypes)), payload.fields[0], where)
         return Variant(union.name, v.name, tuple(values[fn] for fn in fnames), fnames)
     if len(ftypes) == 1:
         return Variant(union.name, v.name, (_decode(ftypes[0], payload, where),), fnames)
