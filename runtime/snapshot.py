@@ -94,7 +94,7 @@ class SnapshotError(Exception):
 
 @dataclass(frozen=True)
 class SnapshotContents:
-    """A verified snapshot. Only :func:`read_snapshot` creates one."""
+    """A snapshot's contents; verified when :func:`read_snapshot` returns it (inspection parses unverified)."""
 
     format_version: int
     engine_version: str
@@ -260,18 +260,6 @@ def build_snapshot(manifest: dict, bytecode: bytes, compiler_version: str, *,
 
 # -- reading ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Parsed:
-    format_version: int
-    engine_version: str
-    bytecode_version: int
-    compiler_version: str
-    manifest: dict
-    manifest_json: bytes
-    bytecode: bytes
-    content_hash: bytes
-
-
 class _Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
@@ -328,7 +316,7 @@ def _check_signature(data: bytes, signature: object, public_pem: object, require
     return True
 
 
-def _parse(data: bytes) -> _Parsed:
+def _parse(data: bytes, signed: bool = False) -> SnapshotContents:
     """Framing, format version, content hash, header strings and manifest (no version policy)."""
     r = _Reader(data)
     r.take(len(MAGIC), "magic")
@@ -352,10 +340,10 @@ def _parse(data: bytes) -> _Parsed:
     engine = _header_text(engine_raw, "engine version")
     compiler = _header_text(compiler_raw, "compiler version")
     manifest = _parse_manifest(manifest_raw)
-    return _Parsed(fmt, engine, bc_version, compiler, manifest, manifest_raw, bytecode, stored_hash)
+    return SnapshotContents(fmt, engine, bc_version, compiler, manifest, manifest_raw, bytecode, stored_hash, signed)
 
 
-def _check_versions(p: _Parsed, expected_compiler_version: str | None) -> None:
+def _check_versions(p: SnapshotContents, expected_compiler_version: str | None) -> None:
     engine, bc = current_engine()
     if sys.byteorder != "little":
         raise SnapshotError("EngineMismatch", "snapshots hold little-endian QuickJS bytecode; "
@@ -386,11 +374,9 @@ def read_snapshot(data: bytes, signature: bytes | None = None, public_pem: bytes
     data = _as_bytes(data, "snapshot")
     _check_magic(data)
     signed = _check_signature(data, signature, public_pem, require_signature)
-    parsed = _parse(data)
-    _check_versions(parsed, expected_compiler_version)
-    return SnapshotContents(parsed.format_version, parsed.engine_version, parsed.bytecode_version,
-                            parsed.compiler_version, parsed.manifest, parsed.manifest_json,
-                            parsed.bytecode, parsed.content_hash, signed)
+    contents = _parse(data, signed)
+    _check_versions(contents, expected_compiler_version)
+    return contents
 
 
 def inspect_snapshot(data: bytes, signature: bytes | None = None,
