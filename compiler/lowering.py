@@ -1,19 +1,30 @@
 """JS lowering: effect-checked IR -> one readable, deterministic JavaScript program.
 
-The output is the prelude (compiler/prelude.js) followed by the program: union
-descriptors, top-level functions, constants (initialised by `$init`), one handler
-function per route and the `$main` entry the runtime calls. Gas is charged in
-pre-order exactly as spec/execution.md says: every charged node lowers to
-`($c(cost), <node>)`. Tail calls return a `$TC` marker (or, for self calls of a
-named function, jump back to the top of its loop); non-tail calls go through
-`$call`, which unwinds markers and enforces the depth limit. The same IR always
-gives byte-identical JS.
+The output is the prelude (compiler/prelude.js) followed by the program, lowered
+twice (spec/execution.md section 12):
+
+* the **precise tier** charges gas in pre-order exactly as spec/execution.md says
+  (every charged node lowers to `(($G += cost) >= $L && $gx(), <node>)`), keeps
+  every `number` as a BigInt and checks every operation;
+* the **fast tier** keeps `number` as a JS Number (any result outside the safe
+  integer range bails out), charges the summed cost of each region (a stretch of
+  nodes that run exactly when its first one does) once at the region's start, and
+  bails out on every stop (gas, depth, runtime error).
+
+`$main` runs the fast tier and, if it bails, reruns the request in the precise
+tier with the effects already performed replayed; the response is always the
+precise tier's. Union descriptors are shared; each tier has its own functions,
+constants (initialised by its `$init`) and route handlers. Tail calls return a
+`$TC` marker (or, for self calls of a named function, jump back to the top of its
+loop); non-tail calls unwind markers and enforce the depth limit. The same IR
+always gives byte-identical JS.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -31,6 +42,9 @@ PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text(encoding
 CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
 BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
 NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
+FAST_NUMBER_OPS = {"/": "$idiv", "%": "$imod"}     # + - * are inlined in the fast tier
+SAFE_INTEGER = 2**53 - 1
+_REGION = re.compile("\x00([SE])(\\d+)\x00")
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
 
 
@@ -48,12 +62,15 @@ class _Frame:
     names: dict[int, str] = field(default_factory=dict)     # id(Local/FunctionSym) -> JS name
     self_sym: FunctionSym | None = None                     # named function whose self tail calls loop
     loop_params: list[str] = field(default_factory=list)
+    returns_marker: bool = False                            # some tail call returns a $TC marker
 
 
 class Lowering:
-    def __init__(self, result: CheckResult, instrument: bool = True):
+    def __init__(self, result: CheckResult, instrument: bool = True, fast_tier: bool = True):
         self.result = result
         self.instrument = instrument
+        self.fast_tier = fast_tier
+        self.fast = False                           # lowering the fast tier right now
         self.base = os.path.dirname(result.order[-1]) if result.order else ""
         self.modules = [result.modules[p].checked for p in result.order if result.modules[p].checked]
         self.global_names: dict[int, str] = {}      # id(top-level FunctionSym/ConstSym) -> JS name
@@ -62,12 +79,18 @@ class Lowering:
         self.counter = 0
         self.frame = _Frame()
         self.typed: TypedModule | None = None
+        self.marker_functions: set[int] = set()     # id(FunctionSym) of functions that may return a $TC
+        self.region_costs: list[int] = []           # fast tier: summed gas of each region
+        self.region = -1
+
+    def name_globals(self, prefix: str) -> None:
+        """JS names of the top-level functions and constants for one tier."""
         for mi, checked in enumerate(self.modules):
             for name, sym in checked.typed.values.items():
                 if isinstance(sym, FunctionSym):
-                    self.global_names[id(sym)] = f"f{mi}_{name}"
+                    self.global_names[id(sym)] = f"{prefix}f{mi}_{name}"
                 elif isinstance(sym, ConstSym):
-                    self.global_names[id(sym)] = f"k{mi}_{name}"
+                    self.global_names[id(sym)] = f"{prefix}k{mi}_{name}"
 
     # ------------------------------------------------------------ helpers
     def fresh(self, base: str) -> str:
@@ -75,12 +98,45 @@ class Lowering:
         return f"{base}${self.counter}"
 
     def charged(self, cost: int, js: str) -> str:
-        """`js` preceded by a gas charge (pre-order)."""
-        return f"(($G += {cost}) >= $L && $gx(), {js})" if cost and self.instrument else js
+        """`js` preceded by a gas charge (pre-order; fast tier: added to the current region)."""
+        prefix = self.charge_cost(cost, expr=True)
+        return f"({prefix}{js})" if prefix else js
+
+    def charge_cost(self, cost: int, expr: bool) -> str:
+        """The charge of `cost` as an expression prefix or a statement; in the fast tier the
+        cost is added to the current region instead and "" returned."""
+        if not cost or not self.instrument:
+            return ""
+        if self.fast:
+            self.region_costs[self.region] += cost
+            return ""
+        return f"($G += {cost}) >= $L && $gx(), " if expr else f"if (($G += {cost}) >= $L) $gx(); "
 
     def charge(self, op: str) -> str:
-        """A statement charging IR operation `op` ("" when not instrumenting)."""
-        return f"if (($G += {gas.op_cost(op)}) >= $L) $gx(); " if self.instrument else ""
+        """A statement charging IR operation `op` ("" when not instrumenting or in the fast tier)."""
+        return self.charge_cost(gas.op_cost(op), expr=False)
+
+    # Fast-tier regions: a region's cost is charged by one placeholder at its start,
+    # rendered once the region has been lowered (`render_regions`).
+    def open_region(self, kind: str) -> str:
+        """Start a new region (fast tier) and return its placeholder ("" otherwise)."""
+        if not self.fast:
+            return ""
+        self.region_costs.append(0)
+        self.region = len(self.region_costs) - 1
+        return f"\x00{kind}{self.region}\x00"
+
+    def region_expr(self, lower) -> str:
+        """`lower()` as a conditionally evaluated expression: its own region in the fast tier."""
+        saved = self.region
+        token = self.open_region("E")
+        js = lower()
+        self.region = saved
+        return f"({token}{js})" if token else js
+
+    def render_regions(self, js: str) -> str:
+        self.fast = False
+        return _REGION.sub(lambda m: self.charge_cost(self.region_costs[int(m.group(2))], m.group(1) == "E"), js)
 
     def type_of(self, e) -> object:
         return prune(self.typed.types[id(e)])
@@ -112,8 +168,25 @@ class Lowering:
 
     # ------------------------------------------------------------ program
     def lower(self) -> str:
+        precise = self.lower_tier("p", fast=False)
+        tiers = [precise]
+        if self.fast_tier:
+            tiers.insert(0, self.render_regions(self.lower_tier("", fast=True)))
+        fast_entry = "[$routes[index], $init]" if self.fast_tier else "null"
+        head = [PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
+                f"const $LIST_MAX = {gas.MAX_LIST_LENGTH}, $STRING_MAX = {gas.MAX_STRING_LENGTH};",
+                "// ---- union descriptors", *self.out, *tiers,
+                "function $main(index, request, gasLimit) {",
+                f"  return $entry({fast_entry}, [p$routes[index], p$init], request, gasLimit);",
+                "}", ""]
+        return "\n".join(head)
+
+    def lower_tier(self, prefix: str, fast: bool) -> str:
+        """One tier's functions, constants, `{prefix}$init` and `{prefix}$routes`."""
+        self.fast = fast
+        self.name_globals(prefix)
         self.outer_names: list[dict[int, str]] = []
-        body: list[str] = []
+        body: list[str] = [f"// ---- {'fast' if fast else 'precise'} tier"]
         inits: list[str] = []
         routes: list[str] = []
         for checked in self.modules:
@@ -127,25 +200,19 @@ class Lowering:
                     js = self.global_names[id(sym)]
                     self.frame = _Frame()
                     # Evaluated on first read, or by $init in declaration order (spec/execution.md section 7).
+                    region = self.open_region("S")
                     body.append(f"let {js}$v, {js}$ready = false;\n"
                                 f"function {js}() {{\n"
-                                f"  if (!{js}$ready) {{ {self.charge('binding')}{js}$v = {self.expr(item.value)}; "
+                                f"  if (!{js}$ready) {{ {region}{self.charge('binding')}{js}$v = {self.expr(item.value)}; "
                                 f"{js}$ready = true; }}\n"
                                 f"  return {js}$v;\n}}")
                     inits.append(f"  {js}();")
             for route in checked.typed.routes:
-                name = f"$route{len(routes)}"
+                name = f"{prefix}$route{len(routes)}"
                 routes.append(name)
                 body.append(self.handler(route.decl, name))
-        head = [PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
-                f"const $LIST_MAX = {gas.MAX_LIST_LENGTH}, $STRING_MAX = {gas.MAX_STRING_LENGTH};",
-                "// ---- union descriptors", *self.out, "// ---- program", *body,
-                "function $init() {", *inits, "}",
-                f"const $routes = [{', '.join(routes)}];",
-                "function $main(index, request, gasLimit) {",
-                "  return $entry($routes[index], $init, $fromWire(JSON.parse(request)), gasLimit);",
-                "}", ""]
-        return "\n".join(head)
+        body += [f"function {prefix}$init() {{", *inits, "}", f"const {prefix}$routes = [{', '.join(routes)}];"]
+        return "\n".join(body)
 
     def function(self, decl: n.FunctionDecl, sym: FunctionSym, js_name: str) -> str:
         saved = self.frame
@@ -155,9 +222,13 @@ class Lowering:
         params = [self.bind_local(p, p.name) for p in decl.params]
         self.frame.loop_params = [p + "$in" for p in params]
         self.frame.names[id(sym)] = js_name
-        stmts: list[str] = []
+        saved_region = self.region
+        stmts: list[str] = [self.open_region("S")]
         self.tail_block(decl.body, stmts, tail=True)
+        if self.frame.returns_marker:
+            self.marker_functions.add(id(sym))
         self.frame = saved
+        self.region = saved_region
         if saved.names:
             self.outer_names.pop()
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params)
@@ -168,7 +239,7 @@ class Lowering:
     def handler(self, api: n.ApiDecl, js_name: str) -> str:
         self.frame = _Frame()
         request = self.bind_local(api, "request")
-        stmts: list[str] = []
+        stmts: list[str] = [self.open_region("S")]
         if api.body_param is not None:
             body = self.bind_local(api.body_param, api.body_param.name)
             stmts.append(f"const {body} = {request}.$typedBody;")
@@ -212,13 +283,17 @@ class Lowering:
             if self.instrument:
                 out.append(self.charge("if"))
             out.append(f"if ({self.expr(e.cond)}) {{")
+            saved = self.region
+            out.append(self.open_region("S"))
             self.tail_block(e.then, out, tail)
             out.append("} else {")
+            out.append(self.open_region("S"))
             if isinstance(e.otherwise, n.If):
                 self.tail_expr(e.otherwise, out, tail)
             else:
                 self.tail_block(e.otherwise, out, tail)
             out.append("}")
+            self.region = saved
         elif isinstance(e, n.Match):
             self.match_statements(e, out, tail)
         elif isinstance(e, n.Block):
@@ -237,12 +312,17 @@ class Lowering:
     def match_statements(self, e: n.Match, out: list[str], tail: bool) -> None:
         subject = self.fresh("$s")
         out.append(f"{self.charge('match')}const {subject} = {self.expr(e.subject)};")
-        for arm in e.arms:
+        saved = self.region
+        for i, arm in enumerate(e.arms):
+            if i:
+                out.append(self.open_region("S"))
             binds: list[str] = []
             test = self.pattern(arm.pattern, subject, binds)
             if self.instrument:
                 out.append(self.charge("match_case"))
             out.append(f"if ({test}) {{")
+            arm_region = self.region
+            out.append(self.open_region("S"))
             out.extend(binds)
             if isinstance(arm.body, n.Respond):
                 out.append(f"return {self.respond(arm.body)};")
@@ -251,6 +331,8 @@ class Lowering:
             else:
                 self.tail_expr(arm.body, out, tail)
             out.append("}")
+            self.region = arm_region
+        self.region = saved
         out.append('throw new Error("unreachable: non-exhaustive match");')
 
     def pattern(self, p, value: str, binds: list[str]) -> str:
@@ -274,7 +356,9 @@ class Lowering:
             return " && ".join(tests)
         if isinstance(p, n.PLit):
             if p.kind == "number":
-                return f"{value} === {p.value}n"
+                if self.fast and abs(p.value) > SAFE_INTEGER:
+                    return "false"      # no fast-tier number can equal it
+                return f"{value} === {self.int_literal(p.value)}"
             if p.kind == "Decimal":
                 return f"{value}.$d === {_js_string(self.decimal_text(p.value))}"
             if p.kind == "string":
@@ -328,6 +412,7 @@ class Lowering:
             out.append(f"{{ {assigns}{moves}continue; }}")
             return
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        self.frame.returns_marker = True
         out.append(f"return $tc({callee}, [{', '.join(args)}]);")
 
     def call(self, e: n.Call) -> str:
@@ -338,6 +423,10 @@ class Lowering:
         if isinstance(sym, FunctionSym) and sym.builtin is not None:
             return self.builtin_call(sym.builtin, args, e)
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
+            # A function that never returns a $TC marker: called directly (depth counted inline).
+            return self.charged(gas.op_cost("call"),
+                                f"(++$D > $DEPTH && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
         return self.charged(gas.op_cost("call"), f"{helper}({', '.join([callee, *args])})")
 
@@ -358,8 +447,15 @@ class Lowering:
     def expr(self, e) -> str:
         return getattr(self, "expr_" + type(e).__name__)(e)
 
+    def int_literal(self, value: int) -> str:
+        """An int literal: a BigInt in the precise tier; in the fast tier a Number, or a
+        bail-out where the value is not a safe integer."""
+        if not self.fast:
+            return f"{value}n"
+        return str(value) if abs(value) <= SAFE_INTEGER else "$bail()"
+
     def expr_IntLit(self, e: n.IntLit) -> str:
-        return self.charged(gas.op_cost("literal"), f"{e.value}n")
+        return self.charged(gas.op_cost("literal"), self.int_literal(e.value))
 
     def decimal_text(self, text: str) -> str:
         """The canonical form of a Decimal literal (exact: the lexer bounds its digits)."""
@@ -380,7 +476,7 @@ class Lowering:
             v = sym.variant
             if v.field_types:
                 params = [f"$p{i}" for i in range(len(v.field_types))]
-                fn = f"(({', '.join(params)}) => {self.construct(sym, params)})"
+                fn = f"(({', '.join(params)}) => {self.region_expr(lambda: self.construct(sym, params))})"
                 return self.charged(gas.op_cost("read"), f"$clo({fn}, {_js_string('ctor:' + v.union.name + '.' + v.name)}, [])")
             return self.construct(sym, [])
         if isinstance(sym, FunctionSym):
@@ -412,8 +508,13 @@ class Lowering:
         return self.value_block(lambda out: self.tail_block(e, out, tail=False))
 
     def expr_If(self, e: n.If) -> str:
-        otherwise = self.expr_If(e.otherwise) if isinstance(e.otherwise, n.If) else self.expr_Block(e.otherwise)
-        return self.charged(gas.op_cost("if"), f"({self.expr(e.cond)} ? {self.expr_Block(e.then)} : {otherwise})")
+        cost = gas.op_cost("if")
+        prefix = self.charge_cost(cost, expr=True)
+        cond = self.expr(e.cond)
+        then = self.region_expr(lambda: self.expr_Block(e.then))
+        otherwise = self.region_expr(lambda: self.expr_If(e.otherwise) if isinstance(e.otherwise, n.If)
+                                     else self.expr_Block(e.otherwise))
+        return f"({prefix}({cond} ? {then} : {otherwise}))" if prefix else f"({cond} ? {then} : {otherwise})"
 
     def expr_Match(self, e: n.Match) -> str:
         return self.value_block(lambda out: self.match_statements(e, out, tail=False))
@@ -423,12 +524,14 @@ class Lowering:
         self.outer_names.append(saved.names)
         self.frame = _Frame()
         params = [self.bind_local(p, p.name) for p in e.params]
-        stmts: list[str] = []
+        saved_region = self.region
+        stmts: list[str] = [self.open_region("S")]
         if isinstance(e.body, n.Block):
             self.tail_block(e.body, stmts, tail=True)
         else:
             self.tail_expr(e.body, stmts, tail=True)
         self.frame = saved
+        self.region = saved_region
         self.outer_names.pop()
         env = self.captured(e)
         fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in stmts) + "\n})"
@@ -472,7 +575,7 @@ class Lowering:
     def builtin_value(self, sym: FunctionSym) -> str:
         """A library function used as a value: a closure whose call charges the library row."""
         fn = "$" + sym.builtin.replace(".", "_")
-        body = self.charged(gas.stdlib_cost(sym.builtin), f"{fn}(...a)")
+        body = self.region_expr(lambda: self.charged(gas.stdlib_cost(sym.builtin), f"{fn}(...a)"))
         return self.charged(gas.op_cost("read"), f"$clo(((...a) => {body}), {_js_string('builtin:' + sym.builtin)}, [])")
 
     def expr_Field(self, e: n.Field) -> str:
@@ -487,13 +590,19 @@ class Lowering:
     def expr_Unary(self, e: n.Unary) -> str:
         if e.op == "!":
             return self.charged(gas.op_cost("not"), f"!{self.expr(e.operand)}")
-        fn = "$dneg" if self.type_of(e) == DECIMAL else "$neg"
-        return self.charged(gas.op_cost("neg"), f"{fn}({self.expr(e.operand)})")
+        if self.type_of(e) == DECIMAL:
+            return self.charged(gas.op_cost("neg"), f"$dneg({self.expr(e.operand)})")
+        if self.fast:    # the negation of a safe integer is one
+            return self.charged(gas.op_cost("neg"), f"(-({self.expr(e.operand)}))")
+        return self.charged(gas.op_cost("neg"), f"$neg({self.expr(e.operand)})")
 
     def expr_Binary(self, e: n.Binary) -> str:
-        op, left, right = e.op, self.expr(e.left), self.expr(e.right)
+        op = e.op
         if op in ("&&", "||"):
-            return self.charged(gas.op_cost(op), f"({left} {op} {right})")
+            prefix = self.charge_cost(gas.op_cost(op), expr=True)
+            left, right = self.expr(e.left), self.region_expr(lambda: self.expr(e.right))
+            return f"({prefix}({left} {op} {right}))" if prefix else f"({left} {op} {right})"
+        left, right = self.expr(e.left), self.expr(e.right)
         if op in ("==", "!="):
             if self.type_of(e.left) in (NUMBER, STRING, BOOLEAN):   # no composites: no surcharge
                 return self.charged(gas.op_cost(op), f"({left} {'===' if op == '==' else '!=='} {right})")
@@ -509,16 +618,22 @@ class Lowering:
             return self.charged(gas.op_cost(op), f"{DECIMAL_OPS[op]}({left}, {right})")
         if operand != NUMBER and not isinstance(operand, TCon):
             raise LoweringError(f"internal: operator {op} on {operand}")
-        return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
+        if not self.fast:
+            return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
+        if op in FAST_NUMBER_OPS:
+            return self.charged(gas.op_cost(op), f"{FAST_NUMBER_OPS[op]}({left}, {right})")
+        # Exact while the result is a safe integer; int32 results need no range check.
+        return self.charged(gas.op_cost(op), f"((($t = ({left}) {op} ({right})) | 0) === $t ? $t : $safe($t))")
 
     def expr_Await(self, e: n.Await) -> str:
         return self.charged(gas.op_cost("await"), self.expr(e.expr))
 
 
-def lower_program(result: CheckResult, instrument: bool = True) -> str:
+def lower_program(result: CheckResult, instrument: bool = True, fast_tier: bool = True) -> str:
     """The JavaScript program for a checked program (raises LoweringError for unsupported constructs).
 
     `instrument=False` leaves out the gas charges (library surcharges remain); it exists
-    only to measure what instrumentation costs (benchmarks/vm_speed.py).
+    only to measure what instrumentation costs (benchmarks/vm_speed.py). `fast_tier=False`
+    emits only the precise tier (tests use it to check that tier on its own).
     """
-    return Lowering(result, instrument).lower()
+    return Lowering(result, instrument, fast_tier).lower()

@@ -1,19 +1,32 @@
 "use strict";
 // MTPScript runtime prelude: linked in front of every lowered program.
-// Value representation (spec/execution.md, spec/lowering.md):
-//   number -> BigInt; boolean, string -> themselves; Unit -> null;
+// Every program is lowered twice (spec/execution.md section 12): the fast tier ($tier 1)
+// runs first and bails out ($bail) on anything it cannot finish exactly; the precise
+// tier ($tier 2) then reruns the request. Helpers below serve both tiers.
+// Value representation (spec/execution.md section 11):
+//   number -> BigInt in the precise tier, a safe-integer Number in the fast tier;
+//   boolean, string -> themselves; Unit -> null;
 //   Decimal -> {$d: canonical string}; List -> Array; record -> plain object;
 //   union value -> {$v: descriptor, f: [fields]}; Map -> {$m: [[key, value], ...]} in key order;
 //   closure -> JS function with $id (code identity) and $env (captured values).
 // Every helper below is pure except for the gas counter $G, the depth counter $D
 // and calls into the host namespace $host (Decimal arithmetic and effects).
 
-let $G = 0, $L = 1, $D = 0;
+let $G = 0, $L = 1, $D = 0, $tier = 2, $t;   // $t: the fast tier's scratch register
 const $DEPTH = 1000;
 const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
+const $SAFE = 9007199254740991;
 
 function $Stop(status, body) { this.status = status; this.body = body; }
-function $stop(body, status) { throw new $Stop(status === undefined ? 500 : status, body); }
+function $Bail() {}
+const $BAIL = new $Bail();
+function $bail() { throw $BAIL; }
+// A stop ends the request in the precise tier; the fast tier bails out instead (its gas
+// figure at that point is not the precise one).
+function $stop(body, status) {
+  if ($tier === 1) throw $BAIL;
+  throw new $Stop(status === undefined ? 500 : status, body);
+}
 function $gx() { $stop('{"error":"GasExhausted","gasLimit":' + $L + ',"gasUsed":' + $G + '}'); }
 // Charge n units; the lowering inlines this as `($G += n) >= $L && $gx()`.
 function $c(n) { if (($G += n) >= $L) $gx(); }
@@ -26,7 +39,18 @@ function $sub(a, b) { return $chk(a - b); }
 function $mul(a, b) { return $chk(a * b); }
 function $div(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return $chk(a / b); }
 function $mod(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return a % b; }
-function $neg(a) { return $chk(-a); }
+function $neg(a) { return typeof a === "number" ? -a : $chk(-a); }
+// Fast tier: Number arithmetic, exact while results stay safe integers (else bail out).
+function $safe(r) { if (r > $SAFE || r < -$SAFE) $bail(); return r; }
+function $idiv(a, b) { if (b === 0) $bail(); return (a - a % b) / b; }
+function $imod(a, b) { if (b === 0) $bail(); return a % b; }
+// An integer (Number or BigInt, exact) in the current tier's representation.
+function $int(x) {
+  if ($tier === 2) return BigInt(x);
+  if (typeof x === "number") return x;
+  if (x > $SAFE || x < -$SAFE) $bail();
+  return Number(x);
+}
 
 // ---- calls: tail calls return a $TC marker that the nearest non-tail call unwinds
 function $TC(f, a) { this.f = f; this.a = a; }
@@ -132,7 +156,7 @@ function $eq(a, b) { $visits = 0; const r = $eqv(a, b); $sur($visits); return r;
 
 // ---- lists
 function $idx(xs, i) {
-  if (i < 0n || i >= BigInt(xs.length)) {
+  if (i < 0 || i >= xs.length) {
     $stop('{"error":"IndexOutOfBounds","index":' + i + ',"length":' + xs.length + '}');
   }
   return xs[Number(i)];
@@ -157,7 +181,7 @@ function $jarr(xs) {
 }
 function $enc(v) {
   switch (typeof v) {
-    case "bigint": return String(v);
+    case "bigint": case "number": return String(v);
     case "string": return $jstr(v);
     case "boolean": return v ? "true" : "false";
   }
@@ -189,19 +213,32 @@ function $enc(v) {
 
 // ---- responses
 function $Resp(status, type, body) { this.status = status; this.type = type; this.body = body; }
-function $json(v) { const body = $enc(v); $sur($utf8len(body)); return new $Resp(200n, "application/json", body); }
-function $text(s) { return new $Resp(200n, "text/plain; charset=utf-8", s); }
+function $json(v) { const body = $enc(v); $sur($utf8len(body)); return new $Resp(200, "application/json", body); }
+function $text(s) { return new $Resp(200, "text/plain; charset=utf-8", s); }
 function $status(code, r) {
-  if (code < 100n || code > 599n) $stop('{"error":"InvalidStatus","status":' + code + '}');
+  if (code < 100 || code > 599) $stop('{"error":"InvalidStatus","status":' + code + '}');
   return new $Resp(code, r.type, r.body);
 }
 
-// ---- entry: run one handler, return the outcome as a JSON string for the host
-function $entry(handler, init, request, gasLimit) {
-  $G = 0; $L = gasLimit; $D = 0;
+// ---- entry: run one request, return the outcome as a JSON string for the host.
+// `fast` and `precise` are [handler, init] of the two tiers (`fast` null: precise only).
+function $entry(fast, precise, request, gasLimit) {
+  $effects = [];
+  if (fast !== null) {
+    try {
+      return $run(1, fast, request, gasLimit);
+    } catch (e) {
+      if (e !== $BAIL) throw e;
+    }
+  }
+  return $run(2, precise, request, gasLimit);
+}
+function $run(tier, code, request, gasLimit) {
+  $tier = tier; $G = 0; $L = gasLimit; $D = 0; $effectsSeen = 0;
   try {
-    init();
-    let r = handler(request);          // the handler runs at depth 0
+    const value = $fromWire(JSON.parse(request));
+    code[1]();
+    let r = code[0](value);            // the handler runs at depth 0
     while (r instanceof $TC) r = r.f(...r.a);
     return JSON.stringify({ status: Number(r.status), type: r.type, body: r.body, gas: $G });
   } catch (e) {
@@ -213,7 +250,7 @@ function $entry(handler, init, request, gasLimit) {
 // ---- host bridge: values cross as "wire" JSON (runtime/wire.py is the Python side)
 function $toWire(v) {
   switch (typeof v) {
-    case "bigint": return { n: String(v) };
+    case "bigint": case "number": return { n: String(v) };
     case "string": case "boolean": return v;
     case "function": $stop('{"error":"NotData"}');
   }
@@ -236,7 +273,7 @@ function $descriptorFor(u, n, k) {
 function $fromWire(w) {
   if (w === null || typeof w === "string" || typeof w === "boolean") return w;
   if (Array.isArray(w)) return w.map($fromWire);
-  if (w.n !== undefined) return BigInt(w.n);
+  if (w.n !== undefined) return $int(BigInt(w.n));
   if (w.d !== undefined) return { $d: w.d };
   if (w.u !== undefined) return $mk($descriptorFor(w.u, w.v, w.k), w.f.map($fromWire));
   if (w.m !== undefined) {
@@ -248,12 +285,28 @@ function $fromWire(w) {
   for (let i = 0; i < keys.length; i++) r[keys[i]] = $fromWire(w.r[keys[i]]);
   return r;
 }
-function $hostCall(name, args) {
-  const reply = JSON.parse($host.call(name, JSON.stringify(args.map($toWire))));
+function $reply(text) {
+  const reply = JSON.parse(text);
   if (reply.stop !== undefined) $stop(reply.stop, reply.status);
   return $fromWire(reply.ok);
 }
-function $eff(name, args) { return $hostCall(name, args); }
+function $hostCall(name, args) { return $reply($host.call(name, JSON.stringify(args.map($toWire)))); }
+// Effects are performed once per request: the precise tier, rerunning a request the fast
+// tier gave up on, replays the replies of the effects the fast tier already performed
+// (the same calls in the same order: the program is deterministic).
+let $effects = [], $effectsSeen = 0;
+function $eff(name, args) {
+  const wire = JSON.stringify(args.map($toWire));
+  if ($effectsSeen < $effects.length) {
+    const done = $effects[$effectsSeen++];
+    if (done[0] !== name || done[1] !== wire) throw new Error("internal: effect replay diverged");
+    return $reply(done[2]);
+  }
+  const text = $host.call(name, wire);
+  $effects.push([name, wire, text]);
+  $effectsSeen++;
+  return $reply(text);
+}
 
 // ---- Decimal (arithmetic in the host: decimal128 via Python's decimal)
 function $dfast(r) { if (r.charCodeAt(0) === 33) $stop(r.slice(1)); return { $d: r }; }   // "!" = error
@@ -288,13 +341,13 @@ function $Result_isOk(r) { return r.$v.n === "Ok"; }
 
 // ---- Number
 function $Number_toString(n) { return String(n); }
-function $Number_abs(n) { return n < 0n ? $neg(n) : n; }
+function $Number_abs(n) { return n < 0 ? $neg(n) : n; }
 function $Number_min(a, b) { return a < b ? a : b; }
 function $Number_max(a, b) { return a > b ? a : b; }
 
 // ---- List
-function $List_length(xs) { return BigInt(xs.length); }
-function $List_get(xs, i) { return i >= 0n && i < BigInt(xs.length) ? $some(xs[Number(i)]) : $NONE; }
+function $List_length(xs) { return $int(xs.length); }
+function $List_get(xs, i) { return i >= 0 && i < xs.length ? $some(xs[Number(i)]) : $NONE; }
 function $List_append(xs, x) { $sur(xs.length + 1); $listCap(xs.length + 1); return xs.concat([x]); }
 function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.length); return a.concat(b); }
 function $List_map(xs, f) {
@@ -316,8 +369,8 @@ function $List_fold(xs, init, f) {
   return acc;
 }
 function $List_range(a, b) {
-  const n = b > a ? b - a : 0n;
-  if (n > BigInt($LIST_MAX)) $stop('{"error":"ListTooLong","limit":' + $LIST_MAX + '}');
+  const n = b > a ? b - a : 0;
+  if (n > $LIST_MAX) $stop('{"error":"ListTooLong","limit":' + $LIST_MAX + '}');
   $sur(Number(n));
   const r = [];
   for (let i = a; i < b; i++) r.push(i);
@@ -348,10 +401,10 @@ function $scmp(a, b) {
   }
   return a.length === b.length ? 0 : (a.length < b.length ? -1 : 1);
 }
-function $String_length(s) { return BigInt($cpLength(s)); }
+function $String_length(s) { return $int($cpLength(s)); }
 function $String_slice(s, a, b) {
-  const n = BigInt($cpLength(s));
-  const clamp = (i) => (i < 0n ? 0n : i > n ? n : i);
+  const n = $cpLength(s);
+  const clamp = (i) => (i < 0 ? 0 : i > n ? n : Number(i));
   const from = clamp(a), to = clamp(b);
   const r = to > from ? s.slice($cpOffset(s, Number(from)), $cpOffset(s, Number(to))) : "";
   $sur(r.length);
@@ -370,7 +423,7 @@ function $String_fromNumber(n) { return String(n); }
 function $String_toNumber(s) {
   if (!/^-?[0-9]+$/.test(s)) return $NONE;
   const n = BigInt(s);
-  return n > $MAX || n < $MIN ? $NONE : $some(n);
+  return n > $MAX || n < $MIN ? $NONE : $some($int(n));
 }
 
 // ---- Map (entries kept in canonical key order; the host computes each key's sort key)
@@ -402,7 +455,7 @@ function $Map_remove(m, k) {
 }
 function $Map_keys(m) { return m.$m.map((e) => e[0]); }
 function $Map_values(m) { return m.$m.map((e) => e[1]); }
-function $Map_size(m) { return BigInt(m.$m.length); }
+function $Map_size(m) { return $int(m.$m.length); }
 
 // ---- Json and Hash
 function $Json_stringify(v) { const s = $enc(v); $sur($utf8len(s)); return s; }
