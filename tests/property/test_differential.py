@@ -7,7 +7,11 @@ identical status, headers, body bytes, gasUsed and effect journal on generated w
   * at a generated gas limit (mostly large, sometimes small), and
   * on about half of the examples a second time at a limit derived from the gas the
     program used (exactly that figure, one more, or somewhere below it), so that the
-    GasExhausted boundary is hit precisely.
+    GasExhausted boundary is hit precisely,
+
+and at the generated limit also with the precise tier alone (`fast_tier=False`): the
+shipped path usually finishes in the fast tier, so both tiers are held to the
+reference (spec/execution.md section 12).
 
 Default run: 2,000 programs (derandomized, no example database).  `pytest -m slow`
 runs 20,000 more; MTP_DIFF_EXAMPLES overrides the default count.
@@ -29,8 +33,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import program_gen  # noqa: E402  (a strategy module next to this file, not a package)
 
+from mtpscript.compiler.lowering import lower_program  # noqa: E402
+from mtpscript.compiler.manifest import build_manifest  # noqa: E402
 from mtpscript.compiler.modules import check_source  # noqa: E402
 from mtpscript.runtime.dispatch import Request  # noqa: E402
+from mtpscript.runtime.engine import compile_js  # noqa: E402
 from mtpscript.runtime.reference import FixtureHost, run_reference  # noqa: E402
 from mtpscript.runtime.vm import Program  # noqa: E402
 
@@ -90,11 +97,15 @@ def compare(src: str, gas_limit: int, derive: int | None = None) -> None:
                                    f"{src}\n" + "\n".join(str(d) for d in check.diagnostics))
     try:
         program = Program.from_check(check)
+        precise = Program.from_manifest(build_manifest(check, "gen.mtp"),
+                                        compile_js(lower_program(check, fast_tier=False)))
     except Exception:
         raise AssertionError(f"QuickJS path failed to compile a checked program\n{src}\n{traceback.format_exc()}")
     ref = _run("ref", check, program, gas_limit)
     vm = _run("vm", check, program, gas_limit)
     assert _same(vm, ref), _report(src, gas_limit, vm, ref)
+    vm_precise = _run("vm", check, precise, gas_limit)
+    assert _same(vm_precise, ref), "precise tier alone: " + _report(src, gas_limit, vm_precise, ref)
     if derive is None:
         return
     used = ref[0].gas_used

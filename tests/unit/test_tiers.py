@@ -1,0 +1,139 @@
+"""The two execution tiers of the lowering (spec/execution.md section 12).
+
+The fast tier merges gas charges per region and keeps numbers as JS Numbers; it must
+never change a response. These tests hold the shipped (fast + precise) program to the
+precise tier alone at EVERY gas limit from 1 to one past the gas the request needs, so
+each exhaustion point inside every merged region is hit; they also check that the fast
+tier really finishes the requests it should, that effects run once when a request is
+rerun, and that numbers beyond 2^53 take the precise tier.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mtpscript.compiler.lowering import lower_program
+from mtpscript.compiler.manifest import build_manifest
+from mtpscript.compiler.modules import check_source
+from mtpscript.runtime.dispatch import Request
+from mtpscript.runtime.engine import SealedVM, compile_js
+from mtpscript.runtime.reference import FixtureHost, run_reference
+from mtpscript.runtime.vm import VM_STACK_BYTES, Program
+from mtpscript.runtime.wire import to_wire
+from mtpscript.runtime import dispatch
+
+PROGRAMS = {
+    "branches": '''
+function fib(n: number): number { if (n < 2) { n } else { fib(n - 1) + fib(n - 2) } }
+function pick(x: number): string {
+  match x { 0 => "zero", 1 => "one", _ => if (x > 5 && x < 9 || x == 13) { "mid" } else { "other" } }
+}
+api GET "/t" {
+  const xs = List.map(List.range(0, 8), (i: number) => pick(i) + String.fromNumber(fib(i)))
+  respond json({ xs: xs, n: List.fold(xs, 0, (acc: number, s: string) => acc + String.length(s)) })
+}
+''',
+    "unions_and_closures": '''
+type Shape = Circle(number) | Rect(number, number)
+function area(s: Shape): number { match s { Circle(r) => 3 * r * r, Rect(w, h) => w * h } }
+function adder(k: number): (number) => number { (x: number) => x + k }
+api GET "/t" {
+  const shapes = [Circle(2), Rect(3, 4), Circle(1)]
+  const f = adder(10)
+  respond json({ total: List.fold(shapes, 0, (a: number, s: Shape) => a + area(s)), f: f(5), same: adder(1) == adder(1) })
+}
+''',
+    "errors_after_work": '''
+function count(n: number, acc: number): number { if (n == 0) { acc } else { count(n - 1, acc + n) } }
+api GET "/t" { respond json({ a: count(40, 0), b: [1, 2, 3][count(2, 0)], c: 7 / (count(3, 0) - 6) }) }
+''',
+    "effects": '''
+function step(i: number): number uses { Log } { Log.info("step", { i: i }); i * 2 }
+api GET "/t" uses { Log } {
+  const a = step(1)
+  const b = step(a + 1)
+  respond json({ a: a, b: b, c: List.fold(List.range(0, 5), 0, (s: number, x: number) => s + x) })
+}
+''',
+    "big_numbers": '''
+function twice(n: number): number { n + n }
+api GET "/t" { respond json({ a: twice(4611686018427387903), b: 9007199254740991 + 1, c: -9223372036854775807 - 1 }) }
+''',
+}
+
+
+def _programs(src: str) -> tuple[object, Program, Program]:
+    check = check_source(src, "tiers.mtp")
+    assert not check.diagnostics, [str(d) for d in check.diagnostics]
+    manifest = build_manifest(check, "tiers.mtp")
+    shipped = Program.from_manifest(manifest, compile_js(lower_program(check), "program.js"))
+    precise = Program.from_manifest(manifest, compile_js(lower_program(check, fast_tier=False), "program.js"))
+    return check, shipped, precise
+
+
+def _outcome(program: Program, gas_limit: int):
+    host = FixtureHost()
+    outcome = program.handle(Request("GET", "/t", {}, {}, b""), gas_limit, host)
+    r = outcome.response
+    return r.status, r.body, outcome.gas_used, [(op, repr(args)) for _, op, args in host.journal]
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_every_gas_limit_gives_the_precise_outcome(name: str) -> None:
+    check, shipped, precise = _programs(PROGRAMS[name])
+    full = _outcome(precise, 10_000_000)
+    ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
+    assert (full[1], full[2]) == (ref.response.body, ref.gas_used)
+    used = full[2]
+    assert used > 20
+    for limit in range(1, used + 2):
+        assert _outcome(shipped, limit) == _outcome(precise, limit), f"{name} at gas limit {limit}"
+
+
+def _tier_after(src: str, gas_limit: int = 10_000_000) -> tuple[int, dict]:
+    """(the tier that produced the response, the outcome) for GET /t, run in a bare VM."""
+    check = check_source(src, "tiers.mtp")
+    js = lower_program(check) + "function $probeTier() { return $tier; }\n"
+    route = Program.from_check(check).routes[0]
+    wire = to_wire(dispatch.request_value(route, {}, Request("GET", "/t", {}, {}, b"")))
+    with SealedVM(max_stack_bytes=VM_STACK_BYTES) as vm:
+        vm.install_host("$host", {"call": lambda name, args: json.dumps({"ok": None})})
+        vm.run_bytecode(compile_js(js))
+        outcome = json.loads(vm.call("$main", 0, json.dumps(wire), gas_limit))
+        return vm.call("$probeTier"), outcome
+
+
+def test_the_fast_tier_finishes_ordinary_requests() -> None:
+    tier, outcome = _tier_after(PROGRAMS["branches"])
+    assert (tier, outcome["status"]) == (1, 200)
+    tier, outcome = _tier_after(PROGRAMS["unions_and_closures"])
+    assert (tier, outcome["status"]) == (1, 200)
+
+
+@pytest.mark.parametrize("src, why", [
+    (PROGRAMS["big_numbers"], "a number beyond 2^53"),
+    (PROGRAMS["errors_after_work"], "a runtime error"),
+    ('function f(n: number): number { if (n == 0) { 0 } else { 1 + f(n - 1) } }\n'
+     'api GET "/t" { respond json(f(1001)) }\n', "the depth limit"),
+])
+def test_the_precise_tier_answers_what_the_fast_tier_cannot(src: str, why: str) -> None:
+    tier, _ = _tier_after(src)
+    assert tier == 2, why
+
+
+def test_gas_exhaustion_is_answered_by_the_precise_tier() -> None:
+    tier, outcome = _tier_after(PROGRAMS["branches"], gas_limit=100)
+    assert tier == 2
+    assert json.loads(outcome["body"]) == {"error": "GasExhausted", "gasLimit": 100, "gasUsed": outcome["gas"]}
+
+
+def test_effects_run_once_when_the_request_is_rerun() -> None:
+    """Each step logs once: the rerun replays the fast tier's effects instead of repeating them."""
+    src = PROGRAMS["effects"].replace("respond json({ a: a, b: b,", "respond json({ a: a, b: b, z: 1 / (a - 2),")
+    check, shipped, precise = _programs(src)
+    status, body, _, journal = _outcome(shipped, 10_000_000)
+    assert (status, body) == (500, b'{"error":"DivisionByZero"}')
+    assert journal == [("Log.info", "('step', Record({'i': 1}))"), ("Log.info", "('step', Record({'i': 3}))")]
+    assert _outcome(precise, 10_000_000) == (status, body, _outcome(shipped, 10_000_000)[2], journal)
