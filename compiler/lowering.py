@@ -63,6 +63,7 @@ class _Frame:
     self_sym: FunctionSym | None = None                     # named function whose self tail calls loop
     loop_params: list[str] = field(default_factory=list)
     returns_marker: bool = False                            # some tail call returns a $TC marker
+    loops: bool = False                                     # some self tail call jumps to the top
 
 
 class Lowering:
@@ -81,6 +82,8 @@ class Lowering:
         self.typed: TypedModule | None = None
         self.marker_functions: set[int] = set()     # id(FunctionSym) of functions that may return a $TC
         self.region_costs: list[int] = []           # fast tier: summed gas of each region
+        self.region_parent: list[int | None] = []   # enclosing region (None: a function body)
+        self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region = -1
 
     def name_globals(self, prefix: str) -> None:
@@ -118,21 +121,43 @@ class Lowering:
 
     # Fast-tier regions: a region's cost is charged by one placeholder at its start,
     # rendered once the region has been lowered (`render_regions`).
-    def open_region(self, kind: str) -> str:
-        """Start a new region (fast tier) and return its placeholder ("" otherwise)."""
+    def open_region(self, kind: str, inherited: int = 0, root: bool = False) -> str:
+        """Start a new region (fast tier) and return its placeholder ("" otherwise).
+
+        `inherited`: cost deferred from the enclosing region (`take_deferrable`); `root`:
+        the region starts a function body, so it runs only when the function is called."""
         if not self.fast:
             return ""
-        self.region_costs.append(0)
+        self.region_costs.append(inherited)
+        self.region_parent.append(None if root else self.region)
+        self.region_calls.append(False)
         self.region = len(self.region_costs) - 1
         return f"\x00{kind}{self.region}\x00"
 
-    def region_expr(self, lower) -> str:
+    def region_expr(self, lower, root: bool = False) -> str:
         """`lower()` as a conditionally evaluated expression: its own region in the fast tier."""
         saved = self.region
-        token = self.open_region("E")
+        token = self.open_region("E", root=root)
         js = lower()
         self.region = saved
         return f"({token}{js})" if token else js
+
+    def mark_call(self) -> None:
+        """A call (which may reach an effect) is lowered into the current region."""
+        r = self.region if self.fast else None
+        while r is not None and not self.region_calls[r]:
+            self.region_calls[r] = True
+            r = self.region_parent[r]
+
+    def take_deferrable(self) -> int:
+        """At a branch in tail position: the cost of the current region so far, moved out
+        of it to be charged at the start of each branch instead. Allowed only while no call
+        can have run since the region started: deferring a charge past pure code changes
+        nothing observable (a bail-out reruns the request), past a call it could."""
+        if not self.fast or self.region_calls[self.region]:
+            return 0
+        cost, self.region_costs[self.region] = self.region_costs[self.region], 0
+        return cost
 
     def render_regions(self, js: str) -> str:
         self.fast = False
@@ -200,7 +225,7 @@ class Lowering:
                     js = self.global_names[id(sym)]
                     self.frame = _Frame()
                     # Evaluated on first read, or by $init in declaration order (spec/execution.md section 7).
-                    region = self.open_region("S")
+                    region = self.open_region("S", root=True)
                     body.append(f"let {js}$v, {js}$ready = false;\n"
                                 f"function {js}() {{\n"
                                 f"  if (!{js}$ready) {{ {region}{self.charge('binding')}{js}$v = {self.expr(item.value)}; "
@@ -220,26 +245,32 @@ class Lowering:
             self.outer_names.append(saved.names)
         self.frame = _Frame(self_sym=sym)
         params = [self.bind_local(p, p.name) for p in decl.params]
-        self.frame.loop_params = [p + "$in" for p in params]
+        # Closures made in one iteration of a self tail loop keep that iteration's
+        # parameters: then each iteration copies them into fresh bindings.
+        fresh_bindings = any(isinstance(x, (n.Lambda, n.FunctionDecl)) for x in walk(decl.body))
+        self.frame.loop_params = [p + "$in" for p in params] if fresh_bindings else params
         self.frame.names[id(sym)] = js_name
         saved_region = self.region
-        stmts: list[str] = [self.open_region("S")]
+        stmts: list[str] = [self.open_region("S", root=True)]
         self.tail_block(decl.body, stmts, tail=True)
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
+        loops, loop_params = self.frame.loops, self.frame.loop_params
         self.frame = saved
         self.region = saved_region
         if saved.names:
             self.outer_names.pop()
-        copy = "".join(f"    let {p} = {p}$in;\n" for p in params)
+        if not loops:
+            return f"function {js_name}({', '.join(params)}) {{\n" + "\n".join("  " + s for s in stmts) + "\n}"
+        copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
-        return (f"function {js_name}({', '.join(p + '$in' for p in params)}) {{\n"
+        return (f"function {js_name}({', '.join(loop_params)}) {{\n"
                 f"  for (;;) {{\n{copy}{body}\n  }}\n}}")
 
     def handler(self, api: n.ApiDecl, js_name: str) -> str:
         self.frame = _Frame()
         request = self.bind_local(api, "request")
-        stmts: list[str] = [self.open_region("S")]
+        stmts: list[str] = [self.open_region("S", root=True)]
         if api.body_param is not None:
             body = self.bind_local(api.body_param, api.body_param.name)
             stmts.append(f"const {body} = {request}.$typedBody;")
@@ -284,10 +315,12 @@ class Lowering:
                 out.append(self.charge("if"))
             out.append(f"if ({self.expr(e.cond)}) {{")
             saved = self.region
-            out.append(self.open_region("S"))
+            deferred = self.take_deferrable()
+            out.append(self.open_region("S", deferred))
             self.tail_block(e.then, out, tail)
+            self.region = saved
             out.append("} else {")
-            out.append(self.open_region("S"))
+            out.append(self.open_region("S", deferred))
             if isinstance(e.otherwise, n.If):
                 self.tail_expr(e.otherwise, out, tail)
             else:
@@ -313,16 +346,22 @@ class Lowering:
         subject = self.fresh("$s")
         out.append(f"{self.charge('match')}const {subject} = {self.expr(e.subject)};")
         saved = self.region
+        # Fast tier: the (pure) pattern tests are charged at the start of the arm that is
+        # taken: arm i's region inherits the match_case charges of arms 1..i (and arm 0's
+        # together with the cost of the enclosing region so far when that is deferrable).
+        out.append(self.charge("match_case"))
+        deferred = self.take_deferrable()
+        tests = 0
         for i, arm in enumerate(e.arms):
-            if i:
-                out.append(self.open_region("S"))
             binds: list[str] = []
             test = self.pattern(arm.pattern, subject, binds)
-            if self.instrument:
-                out.append(self.charge("match_case"))
+            if i and self.instrument:
+                if self.fast:
+                    tests += gas.op_cost("match_case")
+                else:
+                    out.append(self.charge("match_case"))
             out.append(f"if ({test}) {{")
-            arm_region = self.region
-            out.append(self.open_region("S"))
+            out.append(self.open_region("S", deferred + tests))
             out.extend(binds)
             if isinstance(arm.body, n.Respond):
                 out.append(f"return {self.respond(arm.body)};")
@@ -331,7 +370,7 @@ class Lowering:
             else:
                 self.tail_expr(arm.body, out, tail)
             out.append("}")
-            self.region = arm_region
+            self.region = saved
         self.region = saved
         out.append('throw new Error("unreachable: non-exhaustive match");')
 
@@ -406,6 +445,7 @@ class Lowering:
         sym = self.direct_target(e.callee)
         args = [self.expr(a) for a in e.args]
         if sym is not None and sym is self.frame.self_sym:
+            self.frame.loops = True
             temps = [self.fresh("$a") for _ in args]
             assigns = "".join(f"const {t} = {a}; " for t, a in zip(temps, args))
             moves = "".join(f"{p} = {t}; " for p, t in zip(self.frame.loop_params, temps))
@@ -423,21 +463,23 @@ class Lowering:
         if isinstance(sym, FunctionSym) and sym.builtin is not None:
             return self.builtin_call(sym.builtin, args, e)
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        self.mark_call()
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
             # A function that never returns a $TC marker: called directly (depth counted inline).
             return self.charged(gas.op_cost("call"),
-                                f"(++$D > $DEPTH && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
+                                f"(++$D > {gas.DEPTH_LIMIT} && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
         return self.charged(gas.op_cost("call"), f"{helper}({', '.join([callee, *args])})")
 
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
         op = CTOR_ROWS.get(v.name, "ctor") if v.union.name in ("Option", "Result") else "ctor"
-        return self.charged(gas.op_cost(op), f"$mk({self.descriptor(v)}, [{', '.join(args)}])")
+        return self.charged(gas.op_cost(op), f"{{ $v: {self.descriptor(v)}, f: [{', '.join(args)}] }}")
 
     def builtin_call(self, name: str, args: list[str], e: n.Call) -> str:
         cost = gas.stdlib_cost(name)
         effect = self.typed.refs[id(e.callee)].effects
+        self.mark_call()      # effects, and library functions that call back into guest code
         if effect:
             return self.charged(cost, f"$eff({_js_string(name)}, [{', '.join(args)}])")
         fn = "$" + name.replace(".", "_")
@@ -476,7 +518,7 @@ class Lowering:
             v = sym.variant
             if v.field_types:
                 params = [f"$p{i}" for i in range(len(v.field_types))]
-                fn = f"(({', '.join(params)}) => {self.region_expr(lambda: self.construct(sym, params))})"
+                fn = f"(({', '.join(params)}) => {self.region_expr(lambda: self.construct(sym, params), root=True)})"
                 return self.charged(gas.op_cost("read"), f"$clo({fn}, {_js_string('ctor:' + v.union.name + '.' + v.name)}, [])")
             return self.construct(sym, [])
         if isinstance(sym, FunctionSym):
@@ -486,6 +528,7 @@ class Lowering:
             return self.charged(gas.op_cost("read"),
                                 f"$clo({self.name_of(sym)}, {_js_string(self.code_id(sym.decl))}, [{', '.join(env)}])")
         if isinstance(sym, ConstSym):
+            self.mark_call()      # the first read runs the initialiser
             return self.charged(gas.op_cost("read"), f"{self.name_of(sym)}()")
         return self.charged(gas.op_cost("read"), self.name_of(sym))
 
@@ -525,7 +568,7 @@ class Lowering:
         self.frame = _Frame()
         params = [self.bind_local(p, p.name) for p in e.params]
         saved_region = self.region
-        stmts: list[str] = [self.open_region("S")]
+        stmts: list[str] = [self.open_region("S", root=True)]
         if isinstance(e.body, n.Block):
             self.tail_block(e.body, stmts, tail=True)
         else:
@@ -575,7 +618,7 @@ class Lowering:
     def builtin_value(self, sym: FunctionSym) -> str:
         """A library function used as a value: a closure whose call charges the library row."""
         fn = "$" + sym.builtin.replace(".", "_")
-        body = self.region_expr(lambda: self.charged(gas.stdlib_cost(sym.builtin), f"{fn}(...a)"))
+        body = self.region_expr(lambda: self.charged(gas.stdlib_cost(sym.builtin), f"{fn}(...a)"), root=True)
         return self.charged(gas.op_cost("read"), f"$clo(((...a) => {body}), {_js_string('builtin:' + sym.builtin)}, [])")
 
     def expr_Field(self, e: n.Field) -> str:

@@ -168,6 +168,9 @@ api GET "/t" { respond json({ r0: K10 }) }
 const K12: number = 1 / 0
 api GET "/t" { respond json({ r0: K11 }) }
 ''',
+    # regression: int64 minimum from the host (QuickJS misorders -2^63n < -(2^53-1))
+    '''api GET "/t" { respond json({ a: Json.parse("-9223372036854775808"), b: String.toNumber("-9223372036854775808") }) }
+''',
     # regression: /tmp/mtp-diff-bugs/closure_capture_order.mtp (captures in source order)
     '''function mk(a: List<List<number>>, g: (number) => number): (number) => number { (y: number) => g(List.length(a)) }
 function mk3(a: List<List<number>>, b: number): (number) => number { (y: number) => ((z: number) => List.length(a))(b) }

@@ -59,7 +59,10 @@ api GET "/t" uses { Log } {
 ''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
-api GET "/t" { respond json({ a: twice(4611686018427387903), b: 9007199254740991 + 1, c: -9223372036854775807 - 1 }) }
+api GET "/t" {
+  respond json({ a: twice(4611686018427387903), b: 9007199254740991 + 1, c: -9223372036854775807 - 1,
+                 d: Json.parse("-9223372036854775808"), e: Json.parse("[-9007199254740992, 9007199254740992]") })
+}
 ''',
 }
 
