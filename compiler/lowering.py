@@ -76,6 +76,7 @@ class Lowering:
         self.modules = [result.modules[p].checked for p in result.order if result.modules[p].checked]
         self.global_names: dict[int, str] = {}      # id(top-level FunctionSym/ConstSym) -> JS name
         self.descriptors: dict[tuple[str, str], str] = {}
+        self.nullaries: set[str] = set()
         self.out: list[str] = []
         self.counter = 0
         self.frame = _Frame()
@@ -474,7 +475,17 @@ class Lowering:
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
         op = CTOR_ROWS.get(v.name, "ctor") if v.union.name in ("Option", "Result") else "ctor"
+        if not args:    # values are immutable: one shared instance per nullary variant
+            return self.charged(gas.op_cost(op), self.nullary(v))
         return self.charged(gas.op_cost(op), f"{{ $v: {self.descriptor(v)}, f: [{', '.join(args)}] }}")
+
+    def nullary(self, variant) -> str:
+        desc = self.descriptor(variant)
+        name = "$N" + desc[2:]
+        if name not in self.nullaries:
+            self.nullaries.add(name)
+            self.out.append(f"const {name} = $mk({desc}, []);")
+        return name
 
     def builtin_call(self, name: str, args: list[str], e: n.Call) -> str:
         cost = gas.stdlib_cost(name)
@@ -665,8 +676,9 @@ class Lowering:
             return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
         if op in FAST_NUMBER_OPS:
             return self.charged(gas.op_cost(op), f"{FAST_NUMBER_OPS[op]}({left}, {right})")
-        # Exact while the result is a safe integer; int32 results need no range check.
-        return self.charged(gas.op_cost(op), f"((($t = ({left}) {op} ({right})) | 0) === $t ? $t : $safe($t))")
+        # Exact while the result is a safe integer; an int32 result needs no range check.
+        return self.charged(gas.op_cost(op), f"(((($t = ({left}) {op} ({right})) | 0) === $t"
+                                             f" || $t <= {SAFE_INTEGER} && $t >= -{SAFE_INTEGER}) ? $t : $bail())")
 
     def expr_Await(self, e: n.Await) -> str:
         return self.charged(gas.op_cost("await"), self.expr(e.expr))

@@ -15,7 +15,6 @@
 let $G = 0, $L = 1, $D = 0, $tier = 2, $t;   // $t: the fast tier's scratch register
 const $DEPTH = 1000;
 const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
-const $SAFE = 9007199254740991;
 
 function $Stop(status, body) { this.status = status; this.body = body; }
 function $Bail() {}
@@ -40,8 +39,7 @@ function $mul(a, b) { return $chk(a * b); }
 function $div(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return $chk(a / b); }
 function $mod(a, b) { if (b === 0n) $stop('{"error":"DivisionByZero"}'); return a % b; }
 function $neg(a) { return typeof a === "number" ? -a : $chk(-a); }
-// Fast tier: Number arithmetic, exact while results stay safe integers (else bail out).
-function $safe(r) { if (r > $SAFE || r < -$SAFE) $bail(); return r; }
+// Fast tier: Number division, exact for safe integers (a zero divisor bails out).
 function $idiv(a, b) { if (b === 0) $bail(); return (a - a % b) / b; }
 function $imod(a, b) { if (b === 0) $bail(); return a % b; }
 // An integer (Number or BigInt, exact) in the current tier's representation.
