@@ -97,6 +97,19 @@ API
         ``GuestError("Thrown", "TypeError: NAME() returned a non-primitive
         value (object)")``.
 
+    ``seal(*entry_points)``
+        Seal the VM now, exactly as the first ``call`` would (no guest code runs),
+        and look up the named global functions so that their first ``call`` skips
+        the lookup (a missing one is an :class:`EngineError`). Idempotent. Used to
+        move this work off a request's critical path when a VM is prepared ahead
+        (``runtime/vm.py``); after it, ``install_host`` and global declarations are
+        refused as after a ``call``.
+
+    ``retire(reason)``
+        Refuse every later use (``EngineError: SealedVM is spent (reason)``)
+        without freeing the engine yet; ``close()`` frees it later. Lets a host
+        end a VM's life at once and defer the cost of freeing its heap.
+
     ``close()``
         Free the engine. Idempotent.
 
@@ -588,7 +601,40 @@ class SealedVM:
             raise err
         return result
 
+    def _seal(self) -> None:
+        seal = self._k_seal
+        try:
+            self._enter(lambda: seal())
+        except GuestError as e:
+            self._spent = f"sealing failed: {e.message}"
+            raise
+        self._sealed = True
+
+    def _entry(self, name: str) -> quickjs.Value:
+        entry = self._k_entry
+        fn = self._enter(lambda: entry(name))
+        if not isinstance(fn, quickjs.Value):
+            raise EngineError(f"the guest defines no global function {name!r}")
+        self._entries[name] = fn
+        return fn
+
     # -- API ----------------------------------------------------------------
+
+    def seal(self, *entry_points: str) -> None:
+        """Seal now (as the first ``call`` would) and resolve ``entry_points`` ahead."""
+        self._check_usable()
+        if not all(isinstance(n, str) for n in entry_points):
+            raise EngineError("entry point names must be str")
+        if not self._sealed:
+            self._seal()
+        for name in entry_points:
+            if name not in self._entries:
+                self._entry(name)
+
+    def retire(self, reason: str = "retired") -> None:
+        """Refuse every later use; the engine stays allocated until ``close()``."""
+        if not self._closed and self._spent is None:
+            self._spent = str(reason)
 
     def install_host(self, namespace: str, functions: dict[str, Callable[..., Any]]) -> None:
         """Install a frozen global object ``namespace`` of host functions."""
@@ -664,20 +710,10 @@ class SealedVM:
             if type(a) is str and len(a) > limit:
                 raise GuestError("MemoryExhausted", "argument larger than the memory limit")
         if not self._sealed:
-            seal = self._k_seal
-            try:
-                self._enter(lambda: seal())
-            except GuestError as e:
-                self._spent = f"sealing failed: {e.message}"
-                raise
-            self._sealed = True
+            self._seal()
         fn = self._entries.get(global_function_name)
         if fn is None:
-            entry = self._k_entry
-            fn = self._enter(lambda: entry(global_function_name))
-            if not isinstance(fn, quickjs.Value):
-                raise EngineError(f"the guest defines no global function {global_function_name!r}")
-            self._entries[global_function_name] = fn
+            fn = self._entry(global_function_name)
         # Always through the kit: it decodes BigInts and refuses arguments the
         # binding failed to create when the heap was full.
         k_call = self._k_call

@@ -7,8 +7,19 @@
                         request_id="req-1")
     result.status, result.body, result.sha256, result.gas_used, result.audit
 
-`handle` is thread-safe: every call builds its own VM and host state; a Snapshot
-holds only immutable, verified data. The gas limit comes from the argument, else
+`handle` is thread-safe: every request runs in a VM of its own, used for that request
+only, with its own host state; a Snapshot holds only immutable, verified data and, per
+thread, a pool of prepared VMs. For low latency, prepare VMs on the serving thread when
+it is idle (a VM is bound to the thread that created it):
+
+    app.prepare()                       # at start-up, on the serving thread
+    while True:
+        result = app.handle(next_request(), gas_limit=100_000, request_id=...)
+        send(result)                    # a prepared VM was used: only binding + $main ran
+        app.prepare()                   # replace it (and free the used one) off the critical path
+
+Without a prepared VM, `handle` creates one on the spot (same results, byte for byte).
+The gas limit comes from the argument, else
 `MTP_GAS_LIMIT` (read per request), else 10,000,000; an invalid limit refuses the
 request with `{"error":"GasLimitOutOfRange",...}`. See spec/execution.md section 9 for
 the audit record.
@@ -23,14 +34,14 @@ from pathlib import Path
 
 from mtpscript.compiler import gas
 from mtpscript.compiler.modules import check_program
-from mtpscript.stdlib.json_codec import to_canonical_json
+from mtpscript.stdlib.json_codec import quote, to_canonical_json
 from mtpscript.stdlib.values import Record
 
 from . import dispatch, seed
 from .build import compile_program
 from .reference import FixtureHost, run_reference
 from .snapshot import SnapshotContents, load_snapshot_file, read_snapshot
-from .vm import Program
+from .vm import Program, is_plain_str_dict
 
 
 class CompileError(Exception):
@@ -76,9 +87,24 @@ def gas_limit_from(value, environ=os.environ) -> int:
 
 def canonical_request(request: dispatch.Request) -> bytes:
     """The canonical JSON of a request, whose SHA-256 the audit record carries."""
-    return to_canonical_json(Record({"method": request.method, "path": request.path,
-                                     "query": Record(dict(request.query)), "headers": Record(dict(request.headers)),
-                                     "body": request.body.hex()}))
+    method, path, query, headers = request.method, request.path, request.query, request.headers
+    if type(method) is str and type(path) is str and is_plain_str_dict(query) and is_plain_str_dict(headers):
+        # the same bytes as the general path below, without building Records
+        return (f'{{"body":{quote(request.body.hex())},"headers":{_str_object(headers)},'
+                f'"method":{quote(method)},"path":{quote(path)},"query":{_str_object(query)}}}').encode("utf-8")
+    return to_canonical_json(Record({"method": method, "path": path, "query": Record(dict(query)),
+                                     "headers": Record(dict(headers)), "body": request.body.hex()}))
+
+
+def _utf16(item: tuple) -> bytes:
+    return item[0].encode("utf-16-be", "surrogatepass")
+
+
+def _str_object(d: dict) -> str:
+    """Canonical JSON (RFC 8785) of a dict of str -> str: keys in UTF-16 code-unit order."""
+    if not d:
+        return "{}"
+    return "{" + ",".join(quote(k) + ":" + quote(v) for k, v in sorted(d.items(), key=_utf16)) + "}"
 
 
 class Snapshot:
@@ -97,6 +123,23 @@ class Snapshot:
         if isinstance(key, (str, os.PathLike)) and Path(key).exists():
             key = Path(key).read_bytes()
         return cls(load_snapshot_file(path, key, require_signature))
+
+    def prepare(self, n: int = 1) -> int:
+        """Make sure at least `n` prepared VMs wait for this thread's next requests (created,
+        hardened, given the host bridge and loaded with the bytecode; nothing of a request
+        yet). Call it on the thread that will call `handle`, off the critical path: after
+        start-up and after sending each response. Also frees the VMs this thread used
+        since its last call. Returns how many VMs it created."""
+        return self.program.prepare(n)
+
+    def prepared_count(self) -> int:
+        """How many prepared VMs wait for this thread's requests."""
+        return self.program.prepared_count()
+
+    def discard_prepared(self) -> int:
+        """Close this thread's prepared VMs and free its used ones (e.g. before the thread
+        ends). Returns how many prepared VMs were closed."""
+        return self.program.discard_prepared()
 
     @classmethod
     def from_source(cls, path: str | os.PathLike) -> "Snapshot":
