@@ -168,7 +168,7 @@ def vm_options() -> dict:
 
 
 def host_functions(bridge_call) -> dict:
-    return {"call": bridge_call, **getattr(vm_mod, "DECIMAL_FAST", {})}
+    return {"call": bridge_call}
 
 
 def record_marks(samples: dict, names: tuple, marks: tuple, total: str) -> None:

@@ -37,7 +37,10 @@ from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
 from .visitor import walk
 
-PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text(encoding="utf-8")
+# The runtime prelude, then Decimal arithmetic (decimal.js replaces nothing the prelude
+# still needs: its function declarations are the only definitions of what they name).
+PRELUDE = "\n".join(resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+                    for name in ("prelude.js", "decimal.js"))
 
 CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
 BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}

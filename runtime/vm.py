@@ -25,7 +25,6 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from mtpscript.compiler.manifest import TypeReader
@@ -81,13 +80,6 @@ def _hash_of(v: Any) -> str:
 
 # name -> Python function over stdlib values (each returns a value or raises MtpRuntimeError)
 HOST_FUNCTIONS = {
-    "Decimal.add": decimal128.add,
-    "Decimal.sub": decimal128.sub,
-    "Decimal.mul": decimal128.mul,
-    "Decimal.neg": decimal128.neg,
-    "Decimal.div": decimal128.div,
-    "Decimal.round": decimal128.round,
-    "Decimal.compare": decimal128.compare,
     "Decimal.fromString": decimal128.from_string,
     "Decimal.fromNumber": decimal128.from_number,
     "Map.key": sort_key_hex,
@@ -98,28 +90,6 @@ HOST_FUNCTIONS = {
     "Hash.cbor": lambda v: cbor_codec.encode(v).hex(),
     "Hash.of": _hash_of,
 }
-
-
-def _decimal_fast(op: str):
-    """A string-in/string-out host function for Decimal arithmetic (no wire encoding).
-
-    Returns the canonical result, or "!" followed by the error body."""
-    def call(a: str, b: str) -> str:
-        try:
-            return decimal128.arith_text(op, a, b)
-        except MtpRuntimeError as err:
-            return "!" + dispatch.runtime_error_response(err).body.decode("utf-8")
-    return call
-
-
-def _decimal_div(a: str, b: str) -> str:
-    """Decimal.div on canonical strings: the quotient, or "#" + the DecimalError variant name."""
-    result = decimal128.div(decimal128.canonical(Decimal(a)), decimal128.canonical(Decimal(b)))
-    return decimal128.to_string(result.fields[0]) if result.name == "Ok" else "#" + result.fields[0].name
-
-
-DECIMAL_FAST = {"dadd": _decimal_fast("add"), "dsub": _decimal_fast("sub"), "dmul": _decimal_fast("mul"),
-                "ddiv": _decimal_div}
 
 
 class _Bridge:
@@ -320,7 +290,7 @@ class Program:
         bridge = _Bridge()
         vm = SealedVM(max_stack_bytes=VM_STACK_BYTES, wall_clock_seconds=WALL_CLOCK_SECONDS)
         try:
-            vm.install_host("$host", {"call": bridge.call, **DECIMAL_FAST})
+            vm.install_host("$host", {"call": bridge.call})
             vm.run_bytecode(self.bytecode)
             vm.seal("$main")
         except BaseException:

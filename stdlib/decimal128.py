@@ -267,35 +267,6 @@ def add(a: Decimal, b: Decimal) -> Decimal:
     return _arith("add", a, b)
 
 
-def _plain(r: Decimal) -> str:
-    """to_string for a finite value already inside the domain, in C speed."""
-    s = format(r, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def arith_text(op: str, a: str, b: str) -> str:
-    """``add``/``sub``/``mul`` on canonical strings, for the VM bridge: same results and
-    errors as the Decimal functions (a property test holds them equal), without the
-    operand validation and tuple round trips those need for untrusted values."""
-    x, y = Decimal(a), Decimal(b)
-    ctx = _WORK.copy()
-    r = ctx.add(x, y) if op == "add" else ctx.subtract(x, y) if op == "sub" else ctx.multiply(x, y)
-    if not r:
-        return "0"
-    adj = r.adjusted()
-    intdigits = adj + 1 if adj >= 0 else 0
-    if intdigits > MAX_DIGITS:
-        raise MtpRuntimeError("DecimalOverflow", {"operation": op})
-    scale = builtins.min(MAX_SCALE, MAX_DIGITS - intdigits)
-    if r.as_tuple().exponent < -scale:
-        r = r.quantize(_QUANTUM[scale], rounding=ROUND_HALF_EVEN, context=_WORK)
-        if r and r.adjusted() + 1 > MAX_DIGITS:   # the rounding carried into a 35th digit
-            raise MtpRuntimeError("DecimalOverflow", {"operation": op})
-    return _plain(r)
-
-
 def sub(a: Decimal, b: Decimal) -> Decimal:
     return _arith("sub", a, b)
 

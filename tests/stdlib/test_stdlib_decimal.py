@@ -325,28 +325,3 @@ def test_from_string_is_exact(s):
             digits = Dec(s).normalize(Context(prec=1000)).as_tuple().digits
             assert x * 10 ** 28 != int(x * 10 ** 28) or len(digits) > 34
 
-
-# ---- the VM bridge's string fast path must equal the Decimal functions
-from hypothesis import given as _given, settings as _settings, strategies as _st  # noqa: E402
-
-from mtpscript.stdlib import decimal128 as _d128  # noqa: E402
-from mtpscript.stdlib.errors import MtpRuntimeError as _Err  # noqa: E402
-
-_DOMAIN = _st.builds(lambda sign, coef, scale: _d128.canonical(__import__("decimal").Decimal((sign, tuple(int(c) for c in str(coef)), -scale))),
-                     _st.integers(0, 1), _st.one_of(_st.integers(0, 10**6), _st.integers(0, 10**34 - 1)),
-                     _st.integers(0, 28))
-
-
-@_settings(max_examples=3000, deadline=None, database=None)
-@_given(_st.sampled_from(["add", "sub", "mul"]), _DOMAIN, _DOMAIN)
-def test_arith_text_matches_the_decimal_functions(op, a, b):
-    fn = {"add": _d128.add, "sub": _d128.sub, "mul": _d128.mul}[op]
-    try:
-        expected = _d128.to_string(fn(a, b))
-    except _Err as err:
-        expected = err
-    try:
-        actual = _d128.arith_text(op, _d128.to_string(a), _d128.to_string(b))
-    except _Err as err:
-        actual = err
-    assert actual == expected
