@@ -122,43 +122,54 @@ function $utf8len(s) {
   return n;
 }
 
+// ---- value nesting (spec/execution.md section 4.1): every traversal of a value carries the
+// nesting level d of the value in hand (1 for the value traversed) and stops the request when
+// it reaches a composite (list, record, Map, union value with fields, closure) with d > $NEST.
+const $NEST = 256;
+function $tooDeep() { $stop('{"error":"ValueTooDeep","limit":' + $NEST + '}'); }
+
 // ---- structural equality (spec/execution.md section 4: composites visited are surcharged)
+// The walk is depth first, left to right, stopping at the first difference; the nesting check
+// of a composite on the left comes right after its visit is counted, before its shape is
+// compared (runtime/reference.py `_equal` walks in exactly this order).
 let $visits = 0;
-function $eqv(a, b) {   // no identity shortcut for composites: gas must not depend on sharing
+function $eqv(a, b, d) {   // no identity shortcut for composites: gas must not depend on sharing
   const t = typeof a;
   if (t !== "object" && t !== "function") return a === b;
   if (a === null || b === null) return a === b;
   if (t === "function") {
     $visits++;
+    if (d > $NEST) $tooDeep();
     if (a.$id !== b.$id) return false;
-    return $eqList(a.$env, b.$env);
+    return $eqList(a.$env, b.$env, d + 1);
   }
-  if (Array.isArray(a)) { $visits++; return $eqList(a, b); }
+  if (Array.isArray(a)) { $visits++; if (d > $NEST) $tooDeep(); return $eqList(a, b, d + 1); }
   if (a.$d !== undefined) return a.$d === b.$d;
   if (a.$v !== undefined) {
-    if (a.f.length > 0) $visits++;
+    if (a.f.length > 0) { $visits++; if (d > $NEST) $tooDeep(); }
     if (a.$v.u !== b.$v.u || a.$v.n !== b.$v.n) return false;
-    return $eqList(a.f, b.f);
+    return $eqList(a.f, b.f, d + 1);
   }
+  $visits++;
+  if (d > $NEST) $tooDeep();
+  d++;
   if (a.$m !== undefined) {
-    $visits++;
     if (a.$m.length !== b.$m.length) return false;
     for (let i = 0; i < a.$m.length; i++) {
-      if (!$eqv(a.$m[i][0], b.$m[i][0]) || !$eqv(a.$m[i][1], b.$m[i][1])) return false;
+      if (!$eqv(a.$m[i][0], b.$m[i][0], d) || !$eqv(a.$m[i][1], b.$m[i][1], d)) return false;
     }
     return true;
   }
-  $visits++;
   const keys = Object.keys(a).sort();
-  for (let i = 0; i < keys.length; i++) if (!$eqv(a[keys[i]], b[keys[i]])) return false;
+  for (let i = 0; i < keys.length; i++) if (!$eqv(a[keys[i]], b[keys[i]], d)) return false;
   return true;
 }
-function $eqList(a, b) {
+function $eqList(a, b, d) {   // d: the nesting level of the elements
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!$eqv(a[i], b[i])) return false;
+  for (let i = 0; i < a.length; i++) if (!$eqv(a[i], b[i], d)) return false;
   return true;
 }
-function $eq(a, b) { $visits = 0; const r = $eqv(a, b); $sur($visits); return r; }
+function $eq(a, b) { $visits = 0; const r = $eqv(a, b, 1); $sur($visits); return r; }
 
 // ---- lists
 function $idx(xs, i) {
@@ -171,55 +182,60 @@ function $list(xs) { $sur(xs.length); return xs; }
 
 // ---- canonical JSON (spec/runtime.md section 4)
 function $jstr(s) { return JSON.stringify(s); }
-function $jobj(keys, get) {
+// d (in $jobj, $jarr) is the nesting level of the members; $enc(v, d) as in section 4.1.
+function $jobj(keys, get, d) {
   keys.sort();
   let out = "{";
   for (let i = 0; i < keys.length; i++) {
     if (i) out += ",";
-    out += $jstr(keys[i]) + ":" + $enc(get(keys[i]));
+    out += $jstr(keys[i]) + ":" + $enc(get(keys[i]), d);
   }
   return out + "}";
 }
-function $jarr(xs) {
+function $jarr(xs, d) {
   let out = "[";
-  for (let i = 0; i < xs.length; i++) { if (i) out += ","; out += $enc(xs[i]); }
+  for (let i = 0; i < xs.length; i++) { if (i) out += ","; out += $enc(xs[i], d); }
   return out + "]";
 }
-function $enc(v) {
+function $enc(v, d) {
   switch (typeof v) {
     case "bigint": case "number": return String(v);
     case "string": return $jstr(v);
     case "boolean": return v ? "true" : "false";
   }
   if (v === null) return "null";
-  if (Array.isArray(v)) return $jarr(v);
+  if (Array.isArray(v)) { if (d > $NEST) $tooDeep(); return $jarr(v, d + 1); }
   if (v.$d !== undefined) return v.$d;
+  if (v.$v !== undefined) {
+    const dv = v.$v, f = v.f;
+    if (f.length === 0) return dv.u === "Option" || dv.u === "Json" ? "null" : $jstr(dv.n);
+    if (d > $NEST) $tooDeep();
+    d++;
+    if (dv.u === "Option" || dv.u === "Json") return $enc(f[0], d);
+    if (dv.u === "Result") return '{"' + (dv.n === "Ok" ? "ok" : "err") + '":' + $enc(f[0], d) + "}";
+    let payload;
+    if (dv.k !== null) payload = $jobj(dv.k.slice(), (k) => f[dv.k.indexOf(k)], d);
+    else payload = f.length === 1 ? $enc(f[0], d) : $jarr(f, d);
+    return "{" + $jstr(dv.n) + ":" + payload + "}";
+  }
+  if (d > $NEST) $tooDeep();
   if (v.$m !== undefined) {
     const m = v.$m;
     if (m.length === 0 || typeof m[0][0] === "string") {
       const byKey = {};
       for (let i = 0; i < m.length; i++) byKey[m[i][0]] = m[i][1];
-      return $jobj(m.map((e) => e[0]), (k) => byKey[k]);
+      return $jobj(m.map((e) => e[0]), (k) => byKey[k], d + 1);
     }
-    return $jarr(m.map((e) => [e[0], e[1]]));
+    let out = "[";   // [key, value] pairs: the pair is the Map's own structure, not a value
+    for (let i = 0; i < m.length; i++) out += (i ? ",[" : "[") + $enc(m[i][0], d + 1) + "," + $enc(m[i][1], d + 1) + "]";
+    return out + "]";
   }
-  if (v.$v !== undefined) {
-    const d = v.$v, f = v.f;
-    if (d.u === "Option") return d.n === "None" ? "null" : $enc(f[0]);
-    if (d.u === "Result") return '{"' + (d.n === "Ok" ? "ok" : "err") + '":' + $enc(f[0]) + "}";
-    if (d.u === "Json") return d.n === "JsonNull" ? "null" : $enc(f[0]);
-    if (f.length === 0) return $jstr(d.n);
-    let payload;
-    if (d.k !== null) payload = $jobj(d.k.slice(), (k) => f[d.k.indexOf(k)]);
-    else payload = f.length === 1 ? $enc(f[0]) : $jarr(f);
-    return "{" + $jstr(d.n) + ":" + payload + "}";
-  }
-  return $jobj(Object.keys(v), (k) => v[k]);
+  return $jobj(Object.keys(v), (k) => v[k], d + 1);
 }
 
 // ---- responses
 function $Resp(status, type, body) { this.status = status; this.type = type; this.body = body; }
-function $json(v) { const body = $enc(v); $sur($utf8len(body)); return new $Resp(200, "application/json", body); }
+function $json(v) { const body = $enc(v, 1); $sur($utf8len(body)); return new $Resp(200, "application/json", body); }
 function $text(s) { return new $Resp(200, "text/plain; charset=utf-8", s); }
 function $status(code, r) {
   if (code < 100 || code > 599) $stop('{"error":"InvalidStatus","status":' + code + '}');
@@ -242,7 +258,7 @@ function $entry(fast, precise, request, gasLimit) {
 function $run(tier, code, request, gasLimit) {
   $tier = tier; $G = 0; $L = gasLimit; $D = 0; $effectsSeen = 0;
   try {
-    const value = $fromWire(JSON.parse(request));
+    const value = $fromWire(JSON.parse(request), 1);
     code[1]();
     let r = code[0](value);            // the handler runs at depth 0
     while (r instanceof $TC) r = r.f(...r.a);
@@ -254,20 +270,31 @@ function $run(tier, code, request, gasLimit) {
 }
 
 // ---- host bridge: values cross as "wire" JSON (runtime/wire.py is the Python side)
-function $toWire(v) {
+// Both directions check the nesting limit (section 4.1): the host never sees a value nested
+// deeper than $NEST, and a value from the host that is deeper stops the request.
+function $wireList(xs, d) {   // d: the nesting level of the elements
+  const r = new Array(xs.length);
+  for (let i = 0; i < xs.length; i++) r[i] = $toWire(xs[i], d);
+  return r;
+}
+function $toWire(v, d) {
   switch (typeof v) {
     case "bigint": case "number": return { n: String(v) };
     case "string": case "boolean": return v;
     case "function": $stop('{"error":"NotData"}');
   }
   if (v === null) return null;
-  if (Array.isArray(v)) return v.map($toWire);
   if (v.$d !== undefined) return { d: v.$d };
-  if (v.$v !== undefined) return { u: v.$v.u, v: v.$v.n, k: v.$v.k, f: v.f.map($toWire) };
-  if (v.$m !== undefined) return { m: v.$m.map((e) => [$toWire(e[0]), $toWire(e[1])]) };
+  if (v.$v !== undefined) {
+    if (v.f.length > 0 && d > $NEST) $tooDeep();
+    return { u: v.$v.u, v: v.$v.n, k: v.$v.k, f: $wireList(v.f, d + 1) };
+  }
+  if (d > $NEST) $tooDeep();
+  if (Array.isArray(v)) return $wireList(v, d + 1);
+  if (v.$m !== undefined) return { m: v.$m.map((e) => [$toWire(e[0], d + 1), $toWire(e[1], d + 1)]) };
   const r = {};
   const keys = Object.keys(v);
-  for (let i = 0; i < keys.length; i++) r[keys[i]] = $toWire(v[keys[i]]);
+  for (let i = 0; i < keys.length; i++) r[keys[i]] = $toWire(v[keys[i]], d + 1);
   return { r: r };
 }
 const $descriptors = {};
@@ -276,33 +303,42 @@ function $descriptorFor(u, n, k) {
   if (!(key in $descriptors)) $descriptors[key] = $variant(u, n, k);
   return $descriptors[key];
 }
-function $fromWire(w) {
+function $unwireList(ws, d) {   // d: the nesting level of the elements
+  const r = new Array(ws.length);
+  for (let i = 0; i < ws.length; i++) r[i] = $fromWire(ws[i], d);
+  return r;
+}
+function $fromWire(w, d) {
   if (w === null || typeof w === "string" || typeof w === "boolean") return w;
-  if (Array.isArray(w)) return w.map($fromWire);
   if (w.n !== undefined) return $int(BigInt(w.n));
   if (w.d !== undefined) return { $d: w.d };
-  if (w.u !== undefined) return $mk($descriptorFor(w.u, w.v, w.k), w.f.map($fromWire));
+  if (w.u !== undefined) {
+    if (w.f.length > 0 && d > $NEST) $tooDeep();
+    return $mk($descriptorFor(w.u, w.v, w.k), $unwireList(w.f, d + 1));
+  }
+  if (d > $NEST) $tooDeep();
+  if (Array.isArray(w)) return $unwireList(w, d + 1);
   if (w.m !== undefined) {
-    const entries = w.m.map((e) => [$fromWire(e[0]), $fromWire(e[1])]);
+    const entries = w.m.map((e) => [$fromWire(e[0], d + 1), $fromWire(e[1], d + 1)]);
     return { $m: entries, $k: w.k };
   }
   const r = {};
   const keys = Object.keys(w.r);
-  for (let i = 0; i < keys.length; i++) r[keys[i]] = $fromWire(w.r[keys[i]]);
+  for (let i = 0; i < keys.length; i++) r[keys[i]] = $fromWire(w.r[keys[i]], d + 1);
   return r;
 }
 function $reply(text) {
   const reply = JSON.parse(text);
   if (reply.stop !== undefined) $stop(reply.stop, reply.status);
-  return $fromWire(reply.ok);
+  return $fromWire(reply.ok, 1);
 }
-function $hostCall(name, args) { return $reply($host.call(name, JSON.stringify(args.map($toWire)))); }
+function $hostCall(name, args) { return $reply($host.call(name, JSON.stringify($wireList(args, 1)))); }
 // Effects are performed once per request: the precise tier, rerunning a request the fast
 // tier gave up on, replays the replies of the effects the fast tier already performed
 // (the same calls in the same order: the program is deterministic).
 let $effects = [], $effectsSeen = 0;
 function $eff(name, args) {
-  const wire = JSON.stringify(args.map($toWire));
+  const wire = JSON.stringify($wireList(args, 1));
   if ($effectsSeen < $effects.length) {
     const done = $effects[$effectsSeen++];
     if (done[0] !== name || done[1] !== wire) throw new Error("internal: effect replay diverged");
@@ -393,7 +429,7 @@ function $List_sort(xs) {
 function $List_join(xs, sep) { const r = xs.join(sep); $sur(r.length); return r; }
 function $List_contains(xs, x) {
   $sur(xs.length);
-  for (let i = 0; i < xs.length; i++) if ($eqv(xs[i], x)) return true;   // no equality surcharge
+  for (let i = 0; i < xs.length; i++) if ($eqv(xs[i], x, 1)) return true;   // no equality surcharge
   return false;
 }
 
@@ -464,7 +500,7 @@ function $Map_values(m) { return m.$m.map((e) => e[1]); }
 function $Map_size(m) { return $int(m.$m.length); }
 
 // ---- Json and Hash
-function $Json_stringify(v) { const s = $enc(v); $sur($utf8len(s)); return s; }
+function $Json_stringify(v) { const s = $enc(v, 1); $sur($utf8len(s)); return s; }
 function $Json_parse(s) { $sur($utf8len(s)); return $hostCall("Json.parse", [s]); }
 function $Json_from(v) { return $hostCall("Json.from", [v]); }
 function $hashed(hex) { $sur(hex.length); return hex; }   // surcharge: bytes of the hex output

@@ -50,6 +50,13 @@ Decisions where the spec is silent (kept here so that both paths share them):
     payload is an object with exactly the field names when every field is named, the
     single value when there is one (positional) field, else an array of exactly the
     fields.
+
+* Nesting (spec/execution.md §4.1): ``request`` is a record holding the body, so the
+  body may be nested at most MAX_NESTING - 1 levels.  ``request.body`` (Json) is refused
+  beyond ``json_codec.MAX_DEPTH`` (127) nested arrays/objects, the typed body when a
+  composite of it would sit deeper than MAX_NESTING counting the request record as level
+  1; either way a 400 ``BadRequest`` whose field is the path of the first composite
+  beyond the limit.
 """
 
 from __future__ import annotations
@@ -62,10 +69,10 @@ from urllib.parse import unquote
 
 from mtpscript.compiler.types import TCon, TRecord, Type, prune, show, substitute
 from mtpscript.stdlib import decimal128, json_codec
-from mtpscript.stdlib.values import NONE, MtpMap, Record, Variant, err, ok, some
+from mtpscript.stdlib.values import MAX_NESTING, NONE, MtpMap, Record, Variant, err, ok, some, exceeds_nesting
 
 __all__ = [
-    "Request", "Response", "BadRequest", "error_response", "split_target", "select_route",
+    "Request", "Response", "BadRequest", "error_response", "TOO_DEEP", "split_target", "select_route",
     "request_value", "decode_body", "decode_json", "parse_body", "JSON_TYPE", "TEXT_TYPE",
 ]
 
@@ -129,7 +136,7 @@ def error_response(error: str, status: int = 500, /, **fields: Any) -> Response:
 _SPEC_DETAILS = {
     "IntegerOverflow": (), "DivisionByZero": (), "DecimalOverflow": (),
     "IndexOutOfBounds": ("index", "length"), "InvalidStatus": ("status",), "ListTooLong": ("limit",),
-    "StringTooLong": ("limit",),
+    "StringTooLong": ("limit",), "ValueTooDeep": ("limit",),
 }
 
 
@@ -220,15 +227,20 @@ def select_route(routes, method: str, path: str):
 
 
 # ---------------------------------------------------------------- the request value
+TOO_DEEP = f"nesting too deep: the request value may be nested at most {MAX_NESTING} levels"
+
+
 def parse_body(data: bytes) -> Variant:
-    """``request.body``: the body parsed as Json (empty -> JsonNull), or BadRequest at ``$``."""
+    """``request.body``: the body parsed as Json (empty -> JsonNull), or BadRequest at ``$``
+    (nesting too deep: at the path of the first array/object beyond the limit)."""
     if not data:
         return Variant("Json", "JsonNull", ())
-    parsed = json_codec.parse(bytes(data))
-    if parsed.name == "Err":
-        e = parsed.fields[0]
-        raise BadRequest("$", f"invalid JSON: {e['message']} at byte {e['offset']}")
-    return parsed.fields[0]
+    try:
+        return json_codec.parse_strict(bytes(data))
+    except json_codec.JsonSyntaxError as e:
+        if e.path is not None:
+            raise BadRequest(e.path, f"{TOO_DEEP} ({json_codec.MAX_DEPTH} nested arrays/objects)") from None
+        raise BadRequest("$", f"invalid JSON: {e.message} at byte {e.offset}") from None
 
 
 def request_value(route, params: dict[str, str], request: Request) -> Record:
@@ -276,7 +288,7 @@ def _object_fields(m: MtpMap, names: list[str], path: str) -> dict[str, Any]:
     return entries
 
 
-def _decode_named(fields: list[tuple[str, Type]], obj: MtpMap, path: str) -> dict[str, Any]:
+def _decode_named(fields: list[tuple[str, Type]], obj: MtpMap, path: str, level: int) -> dict[str, Any]:
     """Decode the named fields of a record or variant from a JSON object (absent Option
     fields are None; declared fields in code-point order, then unknown fields refused)."""
     entries = dict(obj.items())
@@ -288,18 +300,26 @@ def _decode_named(fields: list[tuple[str, Type]], obj: MtpMap, path: str) -> dic
                 out[name] = NONE
                 continue
             raise BadRequest(_child(path, name), "missing field")
-        out[name] = _decode(ft, sub, _child(path, name))
+        out[name] = _decode(ft, sub, _child(path, name), level)
     _object_fields(obj, [name for name, _ in fields], path)
     return out
 
 
-def _decode(t: Type, j: Variant, path: str) -> Any:
+def _deep(path: str, level: int) -> None:
+    """A composite of the typed body would sit at ``level``: refuse it beyond the limit."""
+    if level > MAX_NESTING:
+        raise BadRequest(path, TOO_DEEP)
+
+
+def _decode(t: Type, j: Variant, path: str, level: int) -> Any:
+    """Decode ``j`` as a ``t`` that will sit at nesting ``level`` of the request value."""
     t = prune(t)
     kind = j.name
     if isinstance(t, TRecord):
         if kind != "JsonObject":
             raise _fail(path, "an object", j)
-        return Record(_decode_named(list(t.fields), j.fields[0], path))
+        _deep(path, level)
+        return Record(_decode_named(list(t.fields), j.fields[0], path, level + 1))
     if not isinstance(t, TCon):
         raise TypeError(f"a request body cannot have type {show(t)}")
     name = t.name
@@ -329,37 +349,43 @@ def _decode(t: Type, j: Variant, path: str) -> Any:
         if name == "List":
             if kind != "JsonArray":
                 raise _fail(path, "an array", j)
+            _deep(path, level)
             elems = []
             for i, item in enumerate(j.fields[0]):   # a loop, not a generator: one frame per level
-                elems.append(_decode(t.args[0], item, f"{path}[{i}]"))
+                elems.append(_decode(t.args[0], item, f"{path}[{i}]", level + 1))
             return tuple(elems)
         if name == "Map":
             key_t, value_t = t.args
             if prune(key_t) == TCon("string"):
                 if kind != "JsonObject":
                     raise _fail(path, "an object", j)
+                _deep(path, level)
                 pairs = []
                 for k, v in sorted(j.fields[0].items(), key=lambda kv: kv[0]):
-                    pairs.append((k, _decode(value_t, v, _child(path, k))))
+                    pairs.append((k, _decode(value_t, v, _child(path, k), level + 1)))
                 return MtpMap.from_pairs(pairs)
             if kind != "JsonArray":
                 raise _fail(path, "an array of [key, value] pairs", j)
+            _deep(path, level)
             pairs = []
             for i, item in enumerate(j.fields[0]):
                 where = f"{path}[{i}]"
                 if item.name != "JsonArray" or len(item.fields[0]) != 2:
                     raise BadRequest(where, "expected a [key, value] pair")
                 k, v = item.fields[0]
-                pairs.append((_decode(key_t, k, f"{where}[0]"), _decode(value_t, v, f"{where}[1]")))
+                pairs.append((_decode(key_t, k, f"{where}[0]", level + 1), _decode(value_t, v, f"{where}[1]", level + 1)))
             return MtpMap.from_pairs(pairs)
         raise TypeError(f"a request body cannot have type {show(t)}")
     union = t.union
     if union.module == "<prelude>" and union.name == "Json":
+        if exceeds_nesting(j, level):
+            raise BadRequest(path, TOO_DEEP)
         return j
     if union.module == "<prelude>" and union.name == "Option":
         if kind == "JsonNull":
             return NONE
-        return some(_decode(t.args[0], j, path))
+        _deep(path, level)
+        return some(_decode(t.args[0], j, path, level + 1))
     if union.module == "<prelude>" and union.name == "Result":
         if kind != "JsonObject":
             raise _fail(path, 'an object {"ok": ...} or {"err": ...}', j)
@@ -367,8 +393,9 @@ def _decode(t: Type, j: Variant, path: str) -> Any:
         if len(entries) != 1 or next(iter(entries)) not in ("ok", "err"):
             raise BadRequest(path, 'expected an object {"ok": ...} or {"err": ...}')
         key, value = next(iter(entries.items()))
-        return ok(_decode(t.args[0], value, _child(path, key))) if key == "ok" else \
-            err(_decode(t.args[1], value, _child(path, key)))
+        _deep(path, level)
+        return ok(_decode(t.args[0], value, _child(path, key), level + 1)) if key == "ok" else \
+            err(_decode(t.args[1], value, _child(path, key), level + 1))
     mapping = dict(zip(union.params, t.args))
     names = ", ".join(union.variants)
     if kind == "JsonString":
@@ -388,13 +415,15 @@ def _decode(t: Type, j: Variant, path: str) -> Any:
         raise BadRequest(where, f"expected a variant of {union.name} with fields")
     ftypes = [substitute(ft, mapping) for ft in v.field_types]
     fnames = tuple(v.field_names)
+    _deep(path, level)
+    level += 1
     if all(fn is not None for fn in fnames):
         if payload.name != "JsonObject":
             raise _fail(where, "an object", payload)
-        values = _decode_named(list(zip(fnames, ftypes)), payload.fields[0], where)
+        values = _decode_named(list(zip(fnames, ftypes)), payload.fields[0], where, level)
         return Variant(union.name, v.name, tuple(values[fn] for fn in fnames), fnames)
     if len(ftypes) == 1:
-        return Variant(union.name, v.name, (_decode(ftypes[0], payload, where),), fnames)
+        return Variant(union.name, v.name, (_decode(ftypes[0], payload, where, level),), fnames)
     if payload.name != "JsonArray":
         raise _fail(where, f"an array of {len(ftypes)} values", payload)
     items = payload.fields[0]
@@ -402,16 +431,17 @@ def _decode(t: Type, j: Variant, path: str) -> Any:
         raise BadRequest(where, f"expected an array of {len(ftypes)} values, found {len(items)}")
     decoded = []
     for i, (ft, item) in enumerate(zip(ftypes, items)):
-        decoded.append(_decode(ft, item, f"{where}[{i}]"))
+        decoded.append(_decode(ft, item, f"{where}[{i}]", level))
     return Variant(union.name, v.name, tuple(decoded), fnames)
 
 
 def decode_body(t: Type, data: bytes) -> Any:
     """The request body decoded and validated against ``t`` (BadRequest on failure)."""
-    return _decode(t, parse_body(data), "$")
+    return _decode(t, parse_body(data), "$", 2)
 
 
 def decode_json(t: Type, j: Variant) -> Any:
-    """Validate an already parsed Json value against ``t`` (BadRequest on failure)."""
-    return _decode(t, j, "$")
+    """Validate an already parsed Json value against ``t`` (BadRequest on failure); the
+    value sits at level 2 of the request value (section 4.1)."""
+    return _decode(t, j, "$", 2)
 

@@ -66,6 +66,11 @@ Decisions where spec/execution.md leaves room (the VM path must mirror them):
 9. Error bodies are exactly those of §6: ``DecimalOverflow`` and ``IntegerOverflow``
    carry no details even when the value library adds some.
 10. ``MemoryExhausted`` (a VM heap limit) has no counterpart here.
+11. Value nesting (spec/execution.md §4.1): the walks that stop with ``ValueTooDeep`` are
+    the equality walk (``_equal``, in the order of the prelude's ``$eqv``) and, where the
+    VM crosses a value to the host, ``check_nesting`` before the operation: ``json``,
+    ``Json.stringify``, ``Hash.cbor``/``Hash.of``, Map keys, effect arguments and results;
+    ``Json.from`` checks its argument and result itself.  All before any surcharge.
 """
 
 from __future__ import annotations
@@ -85,7 +90,8 @@ from mtpscript.compiler.visitor import walk
 from mtpscript.stdlib import decimal128, json_codec
 from mtpscript.stdlib.errors import MtpRuntimeError
 from mtpscript.stdlib.hashing import Hash
-from mtpscript.stdlib.values import INT64_MAX, INT64_MIN, NONE, MtpMap, Record, Variant, err, ok, some
+from mtpscript.stdlib.values import (INT64_MAX, INT64_MIN, MAX_NESTING, NONE, MtpMap, Record, Variant,
+                                     check_nesting, err, ok, some, too_deep)
 
 from . import dispatch
 
@@ -333,54 +339,77 @@ _UNSET = object()
 
 
 def _equal(a: Any, b: Any) -> tuple[bool, int]:
-    """Structural equality and the number of composite values visited (decision 7)."""
+    """Structural equality and the number of composite values visited (decision 7).
+
+    Each pair carries the nesting level of its left side (spec/execution.md section 4.1):
+    a composite on the left beyond MAX_NESTING is ValueTooDeep, checked right after its
+    visit is counted and before its shape is compared — the order of the prelude's `$eqv`."""
     visits = 0
-    stack = [(a, b)]
-    pop = stack.pop
+    stack = [(a, b, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        x, y = pop()
+        x, y, d = pop()
         t = type(x)
         if t is tuple:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             if len(x) != len(y):
                 return False, visits
+            d += 1
             for i in range(len(x) - 1, -1, -1):
-                stack.append((x[i], y[i]))
+                push((x[i], y[i], d))
         elif t is Variant:
             if x.fields:
                 visits += 1
+                if d > MAX_NESTING:
+                    raise too_deep()
             if type(y) is not Variant or x.name != y.name or x.union != y.union or len(x.fields) != len(y.fields):
                 return False, visits
+            d += 1
             for i in range(len(x.fields) - 1, -1, -1):
-                stack.append((x.fields[i], y.fields[i]))
+                push((x.fields[i], y.fields[i], d))
         elif t is Record:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             keys = sorted(x, key=_utf16_key)
             if len(keys) != len(y):
                 return False, visits
+            d += 1
             for k in reversed(keys):
-                stack.append((x[k], y[k]))
+                push((x[k], y[k], d))
         elif t is MtpMap:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             if len(x) != len(y):
                 return False, visits
             ix, iy = x.items(), y.items()
+            d += 1
             for i in range(len(ix) - 1, -1, -1):
-                stack.append((ix[i][1], iy[i][1]))
-                stack.append((ix[i][0], iy[i][0]))
+                push((ix[i][1], iy[i][1], d))
+                push((ix[i][0], iy[i][0], d))
         elif t is Closure:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             if type(y) is not Closure or x.code is not y.code:
                 return False, visits
             cx, cy = x.captured, y.captured
+            d += 1
             for i in range(len(cx) - 1, -1, -1):
-                stack.append((cx[i], cy[i]))
+                push((cx[i], cy[i], d))
         elif t is BuiltinFn:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             if type(y) is not BuiltinFn or x.name != y.name:
                 return False, visits
         elif t is CtorFn:
             visits += 1
+            if d > MAX_NESTING:
+                raise too_deep()
             if type(y) is not CtorFn or x.name != y.name or x.union != y.union:
                 return False, visits
         elif t is dispatch.Response:
@@ -414,7 +443,9 @@ def _int_mod(a: int, b: int) -> int:
 # ---------------------------------------------------------------- the standard library
 def _effect(op: str):
     def perform(rt: _Runtime, a: list) -> Any:
-        return rt.host.perform(op, tuple(a))
+        for x in a:                 # the arguments cross to the host (section 4.1) ...
+            check_nesting(x)
+        return check_nesting(rt.host.perform(op, tuple(a)))   # ... and so does the result
     return perform
 
 
@@ -524,21 +555,21 @@ def _json_parse(rt, a):
 
 
 def _json_stringify(rt, a):
-    r = json_codec.stringify(a[0])
+    r = json_codec.stringify(check_nesting(a[0]))
     rt.sur(len(r.encode("utf-8")))
     return r
 
 
-def _hash(fn):
+def _hash(fn, value: bool = False):
     def run(rt, a):
-        r = fn(a[0])
+        r = fn(check_nesting(a[0]) if value else a[0])   # a value argument crosses to the host
         rt.sur(len(r.encode("utf-8")))
         return r
     return run
 
 
 def _respond_json(rt, a):
-    body = json_codec.to_canonical_json(a[0])
+    body = json_codec.to_canonical_json(check_nesting(a[0]))
     rt.sur(len(body))
     return dispatch.Response(200, {"content-type": dispatch.JSON_TYPE}, body)
 
@@ -580,10 +611,11 @@ BUILTINS: dict[str, Callable[[_Runtime, list], Any]] = {
     "String.toNumber": _string_to_number,
     # Map
     "Map.empty": lambda rt, a: MtpMap(),
-    "Map.set": lambda rt, a: a[0].set(a[1], a[2]),
-    "Map.get": lambda rt, a: a[0].get(a[1]),
-    "Map.remove": lambda rt, a: a[0].remove(a[1]),
-    "Map.has": lambda rt, a: a[0].has(a[1]),
+    # (a key crosses to the host for its sort key: section 4.1)
+    "Map.set": lambda rt, a: a[0].set(check_nesting(a[1]), a[2]),
+    "Map.get": lambda rt, a: a[0].get(check_nesting(a[1])),
+    "Map.remove": lambda rt, a: a[0].remove(check_nesting(a[1])),
+    "Map.has": lambda rt, a: a[0].has(check_nesting(a[1])),
     "Map.keys": lambda rt, a: a[0].keys(),
     "Map.values": lambda rt, a: a[0].values(),
     "Map.size": lambda rt, a: a[0].size(),
@@ -617,8 +649,8 @@ BUILTINS: dict[str, Callable[[_Runtime, list], Any]] = {
     # Hash
     "Hash.sha256": _hash(Hash.sha256),
     "Hash.fnv1a64": _hash(Hash.fnv1a64),
-    "Hash.cbor": _hash(Hash.cbor),
-    "Hash.of": _hash(Hash.of),
+    "Hash.cbor": _hash(Hash.cbor, value=True),
+    "Hash.of": _hash(Hash.of, value=True),
     # Effects (performed by the host)
     "DbRead.query": _effect("DbRead.query"),
     "DbWrite.exec": _effect("DbWrite.exec"),

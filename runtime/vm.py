@@ -113,10 +113,8 @@ class _Bridge:
         self.host, self.effects = None, frozenset()
 
     def call(self, name: str, args_json: str) -> str:
-        try:
-            args = tuple(from_wire(a) for a in json.loads(args_json))
-        except RecursionError:   # a value nested too deep for the host's decoder: a known gap
-            return json.dumps({"stop": '{"error":"ValueTooDeep"}', "status": 500})
+        # The VM refuses values nested deeper than the limit before they cross (execution.md 4.1).
+        args = tuple(from_wire(a) for a in json.loads(args_json))
         try:
             fn = HOST_FUNCTIONS.get(name)
             if fn is not None:
@@ -127,10 +125,11 @@ class _Bridge:
                     raise MtpRuntimeError("EffectNotGranted", {"effect": effect})
                 self.journal.append((len(self.journal), name, args))
                 result = self.host.perform(name, args)
+            wire = to_wire(result)     # a result nested too deep: ValueTooDeep
         except MtpRuntimeError as err:
             response = dispatch.runtime_error_response(err)
             return json.dumps({"stop": response.body.decode("utf-8"), "status": response.status})
-        return json.dumps({"ok": to_wire(result)})
+        return json.dumps({"ok": wire})
 
 
 class _PreparedVM:

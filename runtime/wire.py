@@ -26,7 +26,7 @@ from typing import Any
 
 from mtpscript.stdlib import decimal128
 from mtpscript.stdlib.hashing import map_sort_key
-from mtpscript.stdlib.values import MtpMap, Record, Variant
+from mtpscript.stdlib.values import MAX_NESTING, MtpMap, Record, Variant, too_deep
 
 
 def sort_key_hex(key: Any) -> str:
@@ -34,23 +34,33 @@ def sort_key_hex(key: Any) -> str:
     return f"{tag:02x}{fnv:016x}{cbor.hex()}"
 
 
-def to_wire(v: Any) -> Any:
+def to_wire(v: Any, level: int = 1) -> Any:
+    """The wire form of a value at nesting level ``level`` (1: a value on its own).
+
+    A composite nested deeper than MAX_NESTING is refused with ``ValueTooDeep``
+    (spec/execution.md section 4.1) before the recursion could approach Python's limit."""
     if isinstance(v, bool) or isinstance(v, str) or v is None:
         return v
     if isinstance(v, int):
         return {"n": str(v)}
     if isinstance(v, Decimal):
         return {"d": decimal128.to_string(v)}
-    if isinstance(v, tuple):
-        return [to_wire(x) for x in v]
-    if isinstance(v, Record):
-        return {"r": {k: to_wire(v[k]) for k in v}}
     if isinstance(v, Variant):
+        if v.fields and level > MAX_NESTING:
+            raise too_deep()
         names = list(v.field_names) if v.field_names else None
-        return {"u": v.union, "v": v.name, "k": names, "f": [to_wire(x) for x in v.fields]}
+        return {"u": v.union, "v": v.name, "k": names, "f": [to_wire(x, level + 1) for x in v.fields]}
+    if level > MAX_NESTING and isinstance(v, (tuple, Record, MtpMap)):
+        raise too_deep()
+    level += 1
+    if isinstance(v, tuple):
+        return [to_wire(x, level) for x in v]
+    if isinstance(v, Record):
+        return {"r": {k: to_wire(v[k], level) for k in v}}
     if isinstance(v, MtpMap):
         items = v.items()
-        return {"m": [[to_wire(k), to_wire(x)] for k, x in items], "k": [sort_key_hex(k) for k, _ in items]}
+        return {"m": [[to_wire(k, level), to_wire(x, level)] for k, x in items],
+                "k": [sort_key_hex(k) for k, _ in items]}
     raise TypeError(f"not an MTPScript data value: {type(v).__name__}")
 
 

@@ -10,8 +10,11 @@ Parsing — :func:`parse` (``Json.parse``)
     includes UTF-8-encoded surrogates), lone surrogates (raw in a ``str`` or as
     ``\\ud800`` escapes), control characters in strings, leading zeros, ``NaN`` /
     ``Infinity`` / other bare words, a byte-order mark, trailing non-whitespace, and
-    nesting deeper than :data:`MAX_DEPTH` arrays/objects (the parser is iterative, so
-    depth never reaches Python's recursion limit).  Numbers: an integer literal (no
+    nesting deeper than :data:`MAX_DEPTH` (127) arrays/objects, so that every parsed
+    ``Json`` value stays within the value nesting limit of 256 (an array or object is
+    two composites, its ``JsonArray``/``JsonObject`` variant and the list/Map inside, and a
+    non-null scalar one more: at most 2 * 127 + 1 = 255; spec/execution.md section 4.1).
+    The parser is iterative, so no input depth reaches Python's recursion limit.  Numbers: an integer literal (no
     fraction, no exponent) is ``JsonInt`` when it fits int64, else ``Err``; a literal
     with a fraction or an exponent is ``JsonDecimal`` when its value lies exactly in
     the Decimal domain (``1.50`` and ``150e-2`` are both ``JsonDecimal(1.5)``; ``0.0``
@@ -62,15 +65,19 @@ from typing import Any, Callable
 
 from . import decimal128
 from .errors import MtpRuntimeError
-from .values import INT64_MAX, INT64_MIN, MtpMap, Record, Variant, err, ok
+from .values import INT64_MAX, INT64_MIN, MAX_NESTING, MtpMap, Record, Variant, check_nesting, err, ok
 
 __all__ = [
-    "MAX_DEPTH", "parse", "stringify", "to_canonical_json", "json_from",
+    "MAX_DEPTH", "JCS_MAX_DEPTH", "JsonSyntaxError", "parse", "parse_strict", "stringify", "to_canonical_json", "json_from",
     "jcs_canonicalize", "es6_number_to_string", "json_error", "quote",
 ]
 
-#: Maximum nesting of arrays/objects accepted by the parsers (513 levels is an error).
-MAX_DEPTH = 512
+#: Maximum nesting of arrays/objects accepted by ``Json.parse`` (128 levels is an error):
+#: the deepest parsed value, a scalar in 127 arrays, is nested (MAX_NESTING - 1) levels,
+#: so it also fits in a record (the request value holds the body).
+MAX_DEPTH = (MAX_NESTING - 1) // 2
+#: The same for :func:`jcs_canonicalize` (arbitrary JSON, not MTPScript values).
+JCS_MAX_DEPTH = 512
 
 # -- parsing ---------------------------------------------------------------------------------
 
@@ -83,9 +90,38 @@ _SIMPLE_ESC = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", 
 
 
 class _Fail(Exception):
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, path: str | None = None) -> None:
         self.message = message
         self.offset = offset
+        self.path = path
+
+
+class JsonSyntaxError(ValueError):
+    """What :func:`parse_strict` raises: ``message``, ``offset`` (as in :func:`parse`) and,
+    for nesting too deep, ``path``: the JSON path (``$.a[0]``) of the first array or object
+    beyond :data:`MAX_DEPTH` (else None)."""
+
+    def __init__(self, message: str, offset: int, path: str | None = None) -> None:
+        super().__init__(f"{message} at {offset}")
+        self.message = message
+        self.offset = offset
+        self.path = path
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _stack_path(stack: list) -> str:
+    """The JSON path of the value being parsed, from the parser's open frames."""
+    out = ["$"]
+    for is_obj, items, key, _ in stack:
+        if not is_obj:
+            out.append(f"[{len(items)}]")
+        elif _IDENT.fullmatch(key):
+            out.append("." + key)
+        else:
+            out.append("[" + quote(key) + "]")
+    return "".join(out)
 
 
 class _Builder:
@@ -145,7 +181,7 @@ def _string(text: str, pos: int, n: int) -> tuple[str, int]:
         raise _Fail("lone surrogate", pos)  # a raw surrogate code point
 
 
-def _parse(text: str, b: _Builder) -> Any:
+def _parse(text: str, b: _Builder, max_depth: int = MAX_DEPTH) -> Any:
     n = len(text)
     ws = _WS.match
     pos = ws(text, 0).end()
@@ -158,8 +194,8 @@ def _parse(text: str, b: _Builder) -> Any:
         c = text[pos]
         opened = False
         if c == "{" or c == "[":
-            if len(stack) >= MAX_DEPTH:
-                raise _Fail("nesting too deep", pos)
+            if len(stack) >= max_depth:
+                raise _Fail("nesting too deep", pos, _stack_path(stack))
             pos = ws(text, pos + 1).end()
             if c == "[":
                 if pos < n and text[pos] == "]":
@@ -288,17 +324,26 @@ def _decode(text: str | bytes) -> tuple[str, bool]:
     raise TypeError(f"Json.parse needs str or bytes, not {type(text).__name__}")
 
 
-def parse(text: str | bytes) -> Variant:
-    """``Json.parse``: ``Ok(Json)`` or ``Err({message, offset})``."""
+def parse_strict(text: str | bytes) -> Variant:
+    """The ``Json`` value of ``text``, or :class:`JsonSyntaxError` (what :func:`parse` returns
+    as ``Err``)."""
     try:
         s, was_bytes = _decode(text)
     except UnicodeDecodeError as e:
-        return json_error("invalid UTF-8", e.start)
+        raise JsonSyntaxError("invalid UTF-8", e.start) from None
     try:
-        return ok(_parse(s, _JsonBuilder()))
+        return _parse(s, _JsonBuilder())
     except _Fail as f:
         off = len(s[:f.offset].encode("utf-8")) if was_bytes else f.offset
-        return json_error(f.message, off)
+        raise JsonSyntaxError(f.message, off, f.path) from None
+
+
+def parse(text: str | bytes) -> Variant:
+    """``Json.parse``: ``Ok(Json)`` or ``Err({message, offset})``."""
+    try:
+        return ok(parse_strict(text))
+    except JsonSyntaxError as e:
+        return json_error(e.message, e.offset)
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -457,7 +502,15 @@ def to_canonical_json(value: Any) -> bytes:
 
 
 def json_from(value: Any) -> Variant:
-    """``Json.from``: the ``Json`` value with the §6 encoding of ``value`` (iterative)."""
+    """``Json.from``: the ``Json`` value with the §6 encoding of ``value`` (iterative).
+
+    ``ValueTooDeep`` (spec/execution.md section 4.1) when ``value`` or the result (which
+    may be nested up to four times deeper) exceeds the value nesting limit."""
+    check_nesting(value)
+    return check_nesting(_json_from(value))
+
+
+def _json_from(value: Any) -> Variant:
     results: list[Variant] = []
     stack: list[tuple[Any, Any]] = [(value, None)]
     while stack:
@@ -567,7 +620,7 @@ def jcs_canonicalize(text: str | bytes) -> bytes:
     except UnicodeDecodeError as e:
         raise MtpRuntimeError("InvalidJson", {"message": "invalid UTF-8", "offset": e.start}) from None
     try:
-        tree = _parse(s, _NativeBuilder())
+        tree = _parse(s, _NativeBuilder(), JCS_MAX_DEPTH)
     except _Fail as f:
         raise MtpRuntimeError("InvalidJson", {"message": f.message, "offset": f.offset}) from None
     return _write(tree, _native_shape, lambda kind, p: es6_number_to_string(p)).encode("utf-8")

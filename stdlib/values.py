@@ -47,10 +47,16 @@ __all__ = [
     "some", "NONE", "ok", "err", "is_some", "is_ok",
     "json_null", "json_bool", "json_int", "json_decimal", "json_string", "json_array", "json_object",
     "type_tag", "structural_equal", "structural_hash", "check_int64",
+    "MAX_NESTING", "too_deep", "exceeds_nesting", "check_nesting",
 ]
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
+
+#: The value nesting limit (spec/execution.md section 4.1): the longest chain of composites
+#: (list, record, Map, union value with fields, closure) containing one another.  A traversal
+#: reaching a composite at level MAX_NESTING + 1 stops the request with ValueTooDeep.
+MAX_NESTING = 256
 
 
 def check_int64(n: int, what: str = "number") -> int:
@@ -464,3 +470,48 @@ def structural_hash(v: Any) -> int:
             object.__setattr__(x, "_hash", h)
         results.append(h)
     return results[0]
+
+
+# -- the value nesting limit -------------------------------------------------------------
+
+def too_deep():
+    """The ``ValueTooDeep`` error (spec/execution.md section 4.1)."""
+    from .errors import MtpRuntimeError
+    return MtpRuntimeError("ValueTooDeep", {"limit": MAX_NESTING})
+
+
+def exceeds_nesting(v: Any, level: int = 1) -> bool:
+    """Whether ``v``, placed at nesting level ``level`` (1: a value on its own), holds a
+    composite — list, record, Map or union value with fields — at a level beyond
+    :data:`MAX_NESTING`.  Iterative: any depth is fine."""
+    t = type(v)
+    if t not in _CONTAINERS or (t is Variant and not v.fields):
+        return False
+    stack = [(v, level)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        x, d = pop()
+        if d > MAX_NESTING:
+            return True
+        t = type(x)
+        if t is tuple:
+            kids = x
+        elif t is Variant:
+            kids = x.fields
+        elif t is Record:
+            kids = x._fields.values()
+        else:  # MtpMap: keys and values
+            kids = [c for e in x._entries.values() for c in (e[1], e[2])]
+        d += 1
+        for c in kids:
+            tc = type(c)
+            if tc in _CONTAINERS and (tc is not Variant or c.fields):
+                push((c, d))
+    return False
+
+
+def check_nesting(v: Any, level: int = 1) -> Any:
+    """``v`` itself, or ``ValueTooDeep`` when :func:`exceeds_nesting`."""
+    if exceeds_nesting(v, level):
+        raise too_deep()
+    return v

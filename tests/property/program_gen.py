@@ -41,9 +41,9 @@ from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------- flags
 # (True = generated.  A flag set to False must name its bug file in /tmp/mtp-diff-bugs/.)
-GEN_DEEP_VALUES = False        # builders of union values up to 3,000 deep (else 150, never nested).  BUGS
-                               #   (QuickJS path): /tmp/mtp-diff-bugs/deep_value_stack_exhausted.mtp,
-                               #   /tmp/mtp-diff-bugs/deep_value_host_bridge.mtp
+GEN_DEEP_VALUES = True         # builders of union values up to 3,000 deep (else 150, never nested),
+                               #   often right at the value nesting limit (spec/execution.md section 4.1),
+                               #   and Json texts nested around Json.parse's limit
 GEN_DEEP_NON_TAIL = True       # non-tail recursion beyond the 1,000 depth limit
 GEN_CALLBACK_RECURSION = True  # recursion through List.map/fold callbacks
 GEN_CLOSURE_EQUALITY = True    # `==` between closures / library functions used as values
@@ -124,6 +124,11 @@ ASCII_STRINGS = ["", "a", "b", "ab", "hello", "A B", "x\\ny", "q\\\"t", "0", "-1
 JSON_TEXTS = ['null', 'true', '[1, 2.50, "x", null]', '{"a": 1, "b": [null, {"c": false}]}', '{"a":1,"a":2}',
               '9223372036854775808', '-9223372036854775808', '-0', '1.0e3', '"\\u00e9\\ud83d\\ude00"', '[',
               '', '  {"k": {"k": {}}}  ', '0.1', '12345678901234567890.123', '[[[[]]]]', '{"": ""}']
+# Json.parse accepts 127 nested arrays/objects: a value nested 255 levels (spec/execution.md 4.1)
+DEEP_JSON_TEXTS = ["[" * 127 + "1" + "]" * 127, "[" * 128 + "]" * 128, '{"a":' * 127 + "[]" + "}" * 127,
+                   "[" * 127 + "]" * 127, "[" * 3000 + "]" * 3000]
+# builder arguments at the value nesting limit (a builder's value is nested n + 1 levels or so)
+NESTING_EDGES = [126, 127, 128, 254, 255, 256, 257, 258]
 DECIMALS = ["1.50", "0.1", "2.25", "12.345", "0.0000000000000000000000000001", "1.0", "0.5", "3.14159",
             "99999999999999999999999999999999.99", "1234567890123456789012345678.9012", "0.00"]
 UNICODE_STRINGS = ["\uFFFD", "\\uFF5A", "\\u0001\\u2028", "\\u007f", "\u00e9t\u00e9", "\\u00e9", "\U0001F600", "a\\uD83D\\uDE00b", "\u4e2d\u6587", "\u00df"]
@@ -371,7 +376,8 @@ class Gen:
         ])
 
     def json_parse(self) -> str:
-        text = self.pick(JSON_TEXTS).replace("\\", "\\\\").replace('"', '\\"')
+        texts = JSON_TEXTS + DEEP_JSON_TEXTS if GEN_DEEP_VALUES else JSON_TEXTS
+        text = self.pick(texts).replace("\\", "\\\\").replace('"', '\\"')
         return f'Result.unwrapOr(Json.parse("{text}"), JsonInt(0))'
 
     def dec_lit(self) -> str:
@@ -723,6 +729,8 @@ class Gen:
                     (2, lambda: str(self.i(max(0, bound - 600), bound))),
                     (2, lambda: str(min(bound, self.pick([331, 332, 333, 334, 497, 498, 499, 500, 501, 502,
                                                           997, 998, 999, 1000, 1001, 1002])))),
+                    (3 if GEN_DEEP_VALUES and info.builder else 0,
+                     lambda: str(min(bound, self.pick(NESTING_EDGES)))),
                     (1, lambda: f"Number.min({self.expr(INT, env, d - 1)}, {bound})"),
                 ]))
             elif info.builder and not GEN_DEEP_VALUES:     # no builder call nested in another

@@ -145,12 +145,20 @@ def test_decode_body_errors_name_the_field():
 
 
 def test_decode_deep_nesting():
-    depth = 500
+    depth = 100
     data = '{"More":' * depth + '"End"' + "}" * depth
     value = decode_body(body_type("/nest"), data.encode())
     for _ in range(depth):
         value = value.fields[0]
     assert value == Variant("Nest", "End")
+
+
+def test_decode_nesting_beyond_the_value_limit_is_a_bad_request():
+    depth = 500
+    data = '{"More":' * depth + '"End"' + "}" * depth
+    with pytest.raises(BadRequest) as bad:
+        decode_body(body_type("/nest"), data.encode())
+    assert bad.value.field.startswith("$.More.More.")
 
 
 def test_request_value():

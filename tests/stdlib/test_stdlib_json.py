@@ -177,9 +177,9 @@ def test_byte_offsets_for_bytes_input():
 
 
 def test_depth_limit_is_an_error_not_a_crash():
-    assert P("[" * 512 + "]" * 512).name == "JsonArray"
-    assert E("[" * 513 + "]" * 513) == ("nesting too deep", 512)
-    assert E('{"a":' * 513 + "1" + "}" * 513)[0] == "nesting too deep"
+    assert P("[" * 127 + "]" * 127).name == "JsonArray"
+    assert E("[" * 128 + "]" * 128) == ("nesting too deep", 127)
+    assert E('{"a":' * 128 + "1" + "}" * 128)[0] == "nesting too deep"
     assert E("[" * 1_000_000)[0] == "nesting too deep"
 
 
@@ -251,8 +251,11 @@ def test_deep_values_are_written_without_recursion():
         v = Variant("List", "Cons", (i, v))
     out = S(v)
     assert out.startswith('{"Cons":[49999,{"Cons":[49998,') and out.endswith("null]}" + "]}" * 49_999)
-    j = J.json_from(v)
-    assert J.to_canonical_json(j) == out.encode()
+    with pytest.raises(MtpRuntimeError) as refused:      # deeper than the value nesting limit
+        J.json_from(v)
+    assert refused.value.code == "ValueTooDeep"
+    shallow = Variant("List", "Cons", (1, Variant("List", "Cons", (2, None))))
+    assert J.to_canonical_json(J.json_from(shallow)) == S(shallow).encode()
 
 
 def test_runtime_error_to_json():
