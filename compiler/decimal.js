@@ -1,6 +1,7 @@
 "use strict";
-// MTPScript Decimal arithmetic inside the VM (linked after compiler/prelude.js, whose
-// host-bridge versions of these functions it replaces). Normative: stdlib/decimal128.py.
+// MTPScript Decimal arithmetic inside the VM (linked after compiler/prelude.js; the
+// lowering calls $dadd/$dsub/$dmul/$dneg for operators, $Decimal_* for the library
+// functions). Normative: stdlib/decimal128.py.
 //
 // Representation: a Decimal is {$d: s}, s the canonical plain string (no exponent, no
 // trailing fractional zeros, no "-0", at most 34 significant digits, scale 0..28).
@@ -164,3 +165,4 @@ function $Decimal_round(x, scale) {   // scale: a BigInt or a safe-integer Numbe
   const r = $dhalfEven(m < 0n ? -m : m, $DPOWN[k - s], false);
   return { $d: $dtext(m < 0n ? -r : r, s) };
 }
+const $Decimal_add = $dadd, $Decimal_sub = $dsub, $Decimal_mul = $dmul;

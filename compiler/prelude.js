@@ -10,7 +10,7 @@
 //   union value -> {$v: descriptor, f: [fields]}; Map -> {$m: [[key, value], ...]} in key order;
 //   closure -> JS function with $id (code identity) and $env (captured values).
 // Every helper below is pure except for the gas counter $G, the depth counter $D
-// and calls into the host namespace $host (Decimal arithmetic and effects).
+// and calls into the host namespace $host (conversions, Map key order, Json, Hash, effects).
 
 let $G = 0, $L = 1, $D = 0, $tier = 2, $t;   // $t: the fast tier's scratch register
 const $DEPTH = 1000;
@@ -350,20 +350,7 @@ function $eff(name, args) {
   return $reply(text);
 }
 
-// ---- Decimal (arithmetic in the host: decimal128 via Python's decimal)
-function $dfast(r) { if (r.charCodeAt(0) === 33) $stop(r.slice(1)); return { $d: r }; }   // "!" = error
-function $dadd(a, b) { return $dfast($host.dadd(a.$d, b.$d)); }
-function $dsub(a, b) { return $dfast($host.dsub(a.$d, b.$d)); }
-function $dmul(a, b) { return $dfast($host.dmul(a.$d, b.$d)); }
-function $dneg(a) { return $hostCall("Decimal.neg", [a]); }
-const $Decimal_add = $dadd, $Decimal_sub = $dsub, $Decimal_mul = $dmul;
-function $Decimal_div(a, b) {   // "#Name" is Err(Name), anything else Ok(quotient)
-  const r = $host.ddiv(a.$d, b.$d);
-  if (r.charCodeAt(0) === 35) return $mk($V_Err, [$mk($descriptorFor("DecimalError", r.slice(1), null), [])]);
-  return $mk($V_Ok, [{ $d: r }]);
-}
-function $Decimal_round(a, s) { return $hostCall("Decimal.round", [a, s]); }
-function $Decimal_compare(a, b) { return $hostCall("Decimal.compare", [a, b]); }
+// ---- Decimal: arithmetic in compiler/decimal.js (linked after this prelude); conversions in the host
 function $Decimal_fromString(s) { return $hostCall("Decimal.fromString", [s]); }
 function $Decimal_fromNumber(n) { return $hostCall("Decimal.fromNumber", [n]); }
 function $Decimal_toString(d) { return d.$d; }
