@@ -26,6 +26,7 @@ CODES: dict[str, tuple[str, str]] = {
     "E0010": ("strings use double quotes", "write \"text\"; single quotes and template literals do not exist"),
     "E0011": ("unsupported number literal", "write integers in decimal digits and Decimals as 12.50"),
     "E0012": ("unsupported operator", "MTPScript has no bitwise, optional-chaining, spread or exponent operators"),
+    "E0013": ("expression nested too deeply", "name intermediate results with `const`, or build the value with a function"),
     # ---- E01xx targeted rejections (LANGUAGE.md section 3)
     "E0101": ("`class` is not supported", "declare a record type with `type Name { field: T }` and functions over it"),
     "E0102": ("`this` is not supported", "pass the value as a parameter"),

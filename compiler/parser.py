@@ -12,10 +12,11 @@ import json
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 from lark.lexer import Lexer
 
 from . import nodes as n
+from .visitor import children
 from .diagnostics import DiagnosticSink, Span
 from .lexer import GRAMMAR_TEXT, build_tables, tokenize
 from .rejections import reject, span_of
@@ -402,6 +403,30 @@ def _syntax_error(err: UnexpectedInput, chunk: list[Token], sink: DiagnosticSink
     sink.error("E0004", span_of(tok), f"unexpected `{tok.value}`", hint)
 
 
+# Syntax nodes (expressions, statements, blocks, patterns) may nest at most this deep
+# inside a declaration (spec/grammar.md): every later stage recurses over the tree.
+MAX_SYNTAX_NESTING = 128
+
+
+def _too_deep(item: n.Node) -> n.Node | None:
+    """The first node (in source order) nested deeper than MAX_SYNTAX_NESTING, if any."""
+    stack = [(item, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_SYNTAX_NESTING:
+            return node
+        stack.extend((child, depth + 1) for child in reversed(list(children(node))))
+    return None
+
+
+def _keep(item: n.Decl, sink: DiagnosticSink) -> bool:
+    deep = _too_deep(item)
+    if deep is None:
+        return True
+    sink.error("E0013", deep.span, f"this expression is nested more than {MAX_SYNTAX_NESTING} levels deep")
+    return False
+
+
 def parse_tokens(tokens: list[Token], path: str, sink: DiagnosticSink, quiet_lines: set[int] = frozenset()) -> n.Module:
     """Parse a cleaned token stream into a Module; items with syntax errors are left out.
 
@@ -412,18 +437,24 @@ def parse_tokens(tokens: list[Token], path: str, sink: DiagnosticSink, quiet_lin
     parser = _lark()
     for chunk in _split_items(tokens):
         try:
-            items.append(parser.parse(chunk))
-            continue
+            item = parser.parse(chunk)
         except UnexpectedInput:
             pass
+        else:
+            if _keep(item, sink):
+                items.append(item)
+            continue
         # A chunk that does not parse may swallow later declarations (a missing "}"):
         # split it again at every declaration keyword in column 1 and parse the pieces.
         for piece in _split_items(chunk, at_column_1=True):
             try:
-                items.append(parser.parse(piece))
+                item = parser.parse(piece)
             except UnexpectedInput as err:
                 if not any(line in quiet_lines for line in range(piece[0].line, piece[-1].end_line + 1)):
                     _syntax_error(err, piece, sink)
+            else:
+                if _keep(item, sink):
+                    items.append(item)
     span = Span(1, 1, 1, 1) if not tokens else span_of(tokens[0]).to(span_of(tokens[-1]))
     return n.Module(span, path, items)
 
