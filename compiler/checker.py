@@ -16,7 +16,7 @@ from . import patterns as pt
 from .diagnostics import DiagnosticSink, Span
 from .visitor import walk
 from .types import (BOOLEAN, DECIMAL, ERROR, NUMBER, RESPONSE, STRING, UNIT, TCon, TFun, TParam, TRecord, TVar,
-                    Type, UnionInfo, VariantInfo, contains_function, list_of, map_of, prune, resolve, show,
+                    Type, UnionInfo, VariantInfo, contains_function, list_of, prune, resolve, show,
                     substitute)
 
 
