@@ -202,11 +202,16 @@ class Lowering:
         if self.fast_tier:
             tiers.insert(0, self.render_regions(self.lower_tier("", fast=True)))
         fast_entry = "[$routes[index], $init]" if self.fast_tier else "null"
+        # A handler that never reads `request` (nor its typed body) is not given one:
+        # decoding the request is then skipped (the host has validated it already).
+        reads = ", ".join("true" if self.reads_request(route.decl) else "false"
+                          for checked in self.modules for route in checked.typed.routes)
         head = [PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
                 f"const $LIST_MAX = {gas.MAX_LIST_LENGTH}, $STRING_MAX = {gas.MAX_STRING_LENGTH};",
                 "// ---- union descriptors", *self.out, *tiers,
+                f"const $readsRequest = [{reads}];",
                 "function $main(index, request, gasLimit) {",
-                f"  return $entry({fast_entry}, [p$routes[index], p$init], request, gasLimit);",
+                f"  return $entry({fast_entry}, [p$routes[index], p$init], $readsRequest[index] ? request : \"null\", gasLimit);",
                 "}", ""]
         return "\n".join(head)
 
@@ -270,6 +275,14 @@ class Lowering:
         body = "\n".join("    " + s for s in stmts)
         return (f"function {js_name}({', '.join(loop_params)}) {{\n"
                 f"  for (;;) {{\n{copy}{body}\n  }}\n}}")
+
+    def reads_request(self, api: n.ApiDecl) -> bool:
+        """Whether the handler refers to `request` or to its typed body parameter."""
+        typed = next(c.typed for c in self.modules if any(r.decl is api for r in c.typed.routes))
+        syms = {id(typed.binders[id(api)])}
+        if api.body_param is not None:
+            syms.add(id(typed.binders[id(api.body_param)]))
+        return any(isinstance(x, n.Name) and id(typed.refs.get(id(x))) in syms for x in walk(api.body))
 
     def handler(self, api: n.ApiDecl, js_name: str) -> str:
         self.frame = _Frame()
