@@ -67,6 +67,7 @@ class _Frame:
     loop_params: list[str] = field(default_factory=list)
     returns_marker: bool = False                            # some tail call returns a $TC marker
     loops: bool = False                                     # some self tail call jumps to the top
+    depth_param: bool = False                               # fast tier: the call depth is the parameter $d
 
 
 class Lowering:
@@ -259,22 +260,49 @@ class Lowering:
         fresh_bindings = any(isinstance(x, (n.Lambda, n.FunctionDecl)) for x in walk(decl.body))
         self.frame.loop_params = [p + "$in" for p in params] if fresh_bindings else params
         self.frame.names[id(sym)] = js_name
+        # Fast tier, a recursive function that never returns a $TC marker: its body is
+        # `{js_name}$r`, which keeps the call depth in a parameter (see `pin_depth`).
+        self.frame.depth_param = self.fast and id(sym) not in self.marker_functions and any(
+            isinstance(x, n.Call) and self.direct_target(x.callee) is sym for x in walk(decl.body))
         saved_region = self.region
         stmts: list[str] = [self.open_region("S", root=True)]
         self.tail_block(decl.body, stmts, tail=True)
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
-        loops, loop_params = self.frame.loops, self.frame.loop_params
+        loops, loop_params, depth_param = self.frame.loops, self.frame.loop_params, self.frame.depth_param
         self.frame = saved
         self.region = saved_region
         if saved.names:
             self.outer_names.pop()
+        entry_params = loop_params if loops else params
+        if depth_param:
+            # The entry keeps the global depth $D exact for its caller: the body sets $D
+            # only right before the calls it makes.
+            entry = (f"function {js_name}({', '.join(entry_params)}) {{\n"
+                     f"  const $d0 = $D, $r = {js_name}$r({', '.join([*entry_params, '$d0'])});\n"
+                     f"  $D = $d0;\n  return $r;\n}}\n")
+            head = f"{entry}function {js_name}$r({', '.join([*entry_params, '$d'])}) {{\n  if ($d > {gas.DEPTH_LIMIT}) $deep();\n"
+        else:
+            head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:
-            return f"function {js_name}({', '.join(params)}) {{\n" + "\n".join("  " + s for s in stmts) + "\n}"
+            return head + "\n".join("  " + s for s in stmts) + "\n}"
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
-        return (f"function {js_name}({', '.join(loop_params)}) {{\n"
-                f"  for (;;) {{\n{copy}{body}\n  }}\n}}")
+        return f"{head}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+
+    @staticmethod
+    def prefixed(prefix: str, js: str) -> str:
+        return f"({prefix}{js})" if prefix else js
+
+    def pin_depth(self, args: list[str], depth: str) -> tuple[list[str], str]:
+        """In a `$r` body: set the global depth $D to `depth` once the arguments of a call
+        are evaluated (they may contain recursive calls), right before the call. Returns the
+        arguments and a prefix for a call without any."""
+        if not (self.fast and self.frame.depth_param):
+            return args, ""
+        if args:
+            return [*args[:-1], f"($t = {args[-1]}, $D = {depth}, $t)"], ""
+        return args, f"$D = {depth}, "
 
     def reads_request(self, api: n.ApiDecl) -> bool:
         """Whether the handler refers to `request` or to its typed body parameter."""
@@ -481,12 +509,18 @@ class Lowering:
             return self.builtin_call(sym.builtin, args, e)
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
         self.mark_call()
+        cost = gas.op_cost("call")
+        if self.fast and self.frame.depth_param and sym is self.frame.self_sym:
+            return self.charged(cost, f"{callee}$r({', '.join([*args, '$d + 1'])})")
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
             # A function that never returns a $TC marker: called directly (depth counted inline).
-            return self.charged(gas.op_cost("call"),
-                                f"(++$D > {gas.DEPTH_LIMIT} && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
+            if self.frame.depth_param:
+                args, prefix = self.pin_depth(args, f"$d + 1, $d >= {gas.DEPTH_LIMIT} && $deep()")
+                return self.charged(cost, self.prefixed(prefix, f"{callee}({', '.join(args)})"))
+            return self.charged(cost, f"(++$D > {gas.DEPTH_LIMIT} && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
-        return self.charged(gas.op_cost("call"), f"{helper}({', '.join([callee, *args])})")
+        args, prefix = self.pin_depth(args, "$d")
+        return self.charged(cost, self.prefixed(prefix, f"{helper}({', '.join([callee, *args])})"))
 
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
@@ -510,7 +544,8 @@ class Lowering:
         if effect:
             return self.charged(cost, f"$eff({_js_string(name)}, [{', '.join(args)}])")
         fn = "$" + name.replace(".", "_")
-        return self.charged(cost, f"{fn}({', '.join(args)})")
+        args, prefix = self.pin_depth(args, "$d")      # callbacks run one level deeper
+        return self.charged(cost, self.prefixed(prefix, f"{fn}({', '.join(args)})"))
 
     # ------------------------------------------------------------ expressions
     def expr(self, e) -> str:
@@ -556,7 +591,8 @@ class Lowering:
                                 f"$clo({self.name_of(sym)}, {_js_string(self.code_id(sym.decl))}, [{', '.join(env)}])")
         if isinstance(sym, ConstSym):
             self.mark_call()      # the first read runs the initialiser
-            return self.charged(gas.op_cost("read"), f"{self.name_of(sym)}()")
+            _, prefix = self.pin_depth([], "$d")
+            return self.charged(gas.op_cost("read"), self.prefixed(prefix, f"{self.name_of(sym)}()"))
         return self.charged(gas.op_cost("read"), self.name_of(sym))
 
     def expr_ListLit(self, e: n.ListLit) -> str:

@@ -57,6 +57,15 @@ api GET "/t" uses { Log } {
   respond json({ a: a, b: b, c: List.fold(List.range(0, 5), 0, (s: number, x: number) => s + x) })
 }
 ''',
+    "depth_mixed": '''
+function leaf(x: number): number { x + 1 }
+function down(n: number, f: (number) => number): number {
+  if (n <= 0) { f(0) } else { leaf(down(n - 1, f)) + List.fold([1], 0, (a: number, b: number) => a + b) }
+}
+function viaClosure(n: number): number { if (n <= 0) { K } else { List.length(List.map([n], (x: number) => viaClosure(x - 1))) } }
+const K: number = leaf(1)
+api GET "/t" { respond json({ a: down(DEPTH, (x: number) => leaf(x)), b: viaClosure(DEPTH / 2) }) }
+''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
 api GET "/t" {
@@ -85,7 +94,7 @@ def _outcome(program: Program, gas_limit: int):
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_every_gas_limit_gives_the_precise_outcome(name: str) -> None:
-    check, shipped, precise = _programs(PROGRAMS[name])
+    check, shipped, precise = _programs(PROGRAMS[name].replace("DEPTH", "6"))
     full = _outcome(precise, 10_000_000)
     ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
     assert (full[1], full[2]) == (ref.response.body, ref.gas_used)
@@ -140,3 +149,14 @@ def test_effects_run_once_when_the_request_is_rerun() -> None:
     assert (status, body) == (500, b'{"error":"DivisionByZero"}')
     assert journal == [("Log.info", "('step', Record({'i': 1}))"), ("Log.info", "('step', Record({'i': 3}))")]
     assert _outcome(precise, 10_000_000) == (status, body, _outcome(shipped, 10_000_000)[2], journal)
+
+
+@pytest.mark.parametrize("depth", [996, 997, 998, 999, 1000, 1001])
+def test_depth_limit_boundary_is_the_same_in_both_tiers(depth: int) -> None:
+    """Recursion through self calls (kept as a parameter in the fast tier), plain calls,
+    closures, library callbacks and a constant's initialiser, right at the depth limit."""
+    check, shipped, precise = _programs(PROGRAMS["depth_mixed"].replace("DEPTH", str(depth)))
+    ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
+    got = _outcome(shipped, 10_000_000)
+    assert got == _outcome(precise, 10_000_000)
+    assert (got[0], got[1], got[2]) == (ref.response.status, ref.response.body, ref.gas_used)
