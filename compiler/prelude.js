@@ -74,10 +74,6 @@ function $cb1(f, a) {
   if (($G += $CALL_COST) >= $L) $gx();
   if (++$D > $DEPTH) $deep(); let r = f(a); if (r instanceof $TC) r = $unwind(r); $D--; return r;
 }
-function $cb2(f, a, b) {
-  if (($G += $CALL_COST) >= $L) $gx();
-  if (++$D > $DEPTH) $deep(); let r = f(a, b); if (r instanceof $TC) r = $unwind(r); $D--; return r;
-}
 
 // ---- unions
 function $variant(union, name, names) { return { u: union, n: name, k: names }; }
@@ -379,21 +375,34 @@ function $List_length(xs) { return $int(xs.length); }
 function $List_get(xs, i) { return i >= 0 && i < xs.length ? $some(xs[Number(i)]) : $NONE; }
 function $List_append(xs, x) { $sur(xs.length + 1); $listCap(xs.length + 1); return xs.concat([x]); }
 function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.length); return a.concat(b); }
+// The callbacks below are non-tail calls charged like $cb1, inlined in the loops.
 function $List_map(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) r.push($cb1(f, xs[i]));
+  for (let i = 0; i < xs.length; i++) {
+    if (($G += $CALL_COST) >= $L) $gx();
+    if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+    r.push(v);
+  }
   $sur(r.length);
   return r;
 }
 function $List_filter(xs, f) {
   const r = [];
-  for (let i = 0; i < xs.length; i++) if ($cb1(f, xs[i])) r.push(xs[i]);
+  for (let i = 0; i < xs.length; i++) {
+    if (($G += $CALL_COST) >= $L) $gx();
+    if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+    if (v) r.push(xs[i]);
+  }
   $sur(r.length);
   return r;
 }
 function $List_fold(xs, init, f) {
   let acc = init;
-  for (let i = 0; i < xs.length; i++) acc = $cb2(f, acc, xs[i]);
+  for (let i = 0; i < xs.length; i++) {
+    if (($G += $CALL_COST) >= $L) $gx();
+    if (++$D > $DEPTH) $deep(); let v = f(acc, xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+    acc = v;
+  }
   $sur(xs.length);
   return acc;
 }
