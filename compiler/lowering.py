@@ -236,10 +236,11 @@ class Lowering:
                     self.frame = _Frame()
                     # Evaluated on first read, or by $init in declaration order (spec/execution.md section 7).
                     region = self.open_region("S", root=True)
+                    init = f"{region}{self.charge('binding')}{js}$v = {self.expr(item.value)}; {js}$ready = true;"
+                    init = " ".join(self.scratch([init]))
                     body.append(f"let {js}$v, {js}$ready = false;\n"
                                 f"function {js}() {{\n"
-                                f"  if (!{js}$ready) {{ {region}{self.charge('binding')}{js}$v = {self.expr(item.value)}; "
-                                f"{js}$ready = true; }}\n"
+                                f"  if (!{js}$ready) {{ {init} }}\n"
                                 f"  return {js}$v;\n}}")
                     inits.append(f"  {js}();")
             for route in checked.typed.routes:
@@ -285,10 +286,18 @@ class Lowering:
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:
-            return head + "\n".join("  " + s for s in stmts) + "\n}"
+            return head + "\n".join("  " + s for s in self.scratch(stmts)) + "\n}"
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
-        return f"{head}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+        scratch = "".join(f"  {s}\n" for s in self.scratch(stmts)[:-len(stmts)] if stmts)
+        return f"{head}{scratch}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+
+    @staticmethod
+    def scratch(stmts: list[str]) -> list[str]:
+        """`stmts` with the fast tier's scratch register `$u` declared, if they use it: a
+        local of each function (the value of an inline check or call lives there for a
+        moment, never across an evaluation)."""
+        return ["let $u = 0;", *stmts] if any("$u" in x for x in stmts) else stmts
 
     @staticmethod
     def prefixed(prefix: str, js: str) -> str:
@@ -301,7 +310,7 @@ class Lowering:
         if not (self.fast and self.frame.depth_param):
             return args, ""
         if args:
-            return [*args[:-1], f"($t = {args[-1]}, $D = {depth}, $t)"], ""
+            return [*args[:-1], f"($u = {args[-1]}, $D = {depth}, $u)"], ""
         return args, f"$D = {depth}, "
 
     def reads_request(self, api: n.ApiDecl) -> bool:
@@ -320,7 +329,7 @@ class Lowering:
             body = self.bind_local(api.body_param, api.body_param.name)
             stmts.append(f"const {body} = {request}.$typedBody;")
         self.tail_block(api.body, stmts, tail=True)
-        return f"function {js_name}({request}) {{\n" + "\n".join("  " + s for s in stmts) + "\n}"
+        return f"function {js_name}({request}) {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n}"
 
     # ------------------------------------------------------------ statements
     def tail_block(self, block: n.Block, out: list[str], tail: bool) -> None:
@@ -517,7 +526,7 @@ class Lowering:
             if self.frame.depth_param:
                 args, prefix = self.pin_depth(args, f"$d + 1, $d >= {gas.DEPTH_LIMIT} && $deep()")
                 return self.charged(cost, self.prefixed(prefix, f"{callee}({', '.join(args)})"))
-            return self.charged(cost, f"(++$D > {gas.DEPTH_LIMIT} && $deep(), $t = {callee}({', '.join(args)}), $D--, $t)")
+            return self.charged(cost, f"(++$D > {gas.DEPTH_LIMIT} && $deep(), $u = {callee}({', '.join(args)}), $D--, $u)")
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
         args, prefix = self.pin_depth(args, "$d")
         return self.charged(cost, self.prefixed(prefix, f"{helper}({', '.join([callee, *args])})"))
@@ -640,7 +649,7 @@ class Lowering:
         self.region = saved_region
         self.outer_names.pop()
         env = self.captured(e)
-        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in stmts) + "\n})"
+        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n})"
         return self.charged(gas.op_cost("lambda"), f"$clo({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
 
     def code_id(self, node) -> str:
@@ -729,8 +738,8 @@ class Lowering:
         if op in FAST_NUMBER_OPS:
             return self.charged(gas.op_cost(op), f"{FAST_NUMBER_OPS[op]}({left}, {right})")
         # Exact while the result is a safe integer; an int32 result needs no range check.
-        return self.charged(gas.op_cost(op), f"(((($t = ({left}) {op} ({right})) | 0) === $t"
-                                             f" || $t <= {SAFE_INTEGER} && $t >= -{SAFE_INTEGER}) ? $t : $bail())")
+        return self.charged(gas.op_cost(op), f"(((($u = ({left}) {op} ({right})) | 0) === $u"
+                                             f" || $u <= {SAFE_INTEGER} && $u >= -{SAFE_INTEGER}) ? $u : $bail())")
 
     def expr_Await(self, e: n.Await) -> str:
         return self.charged(gas.op_cost("await"), self.expr(e.expr))

@@ -12,7 +12,7 @@
 // Every helper below is pure except for the gas counter $G, the depth counter $D
 // and calls into the host namespace $host (conversions, Map key order, Json, Hash, effects).
 
-let $G = 0, $L = 1, $D = 0, $tier = 2, $t;   // $t: the fast tier's scratch register
+let $G = 0, $L = 1, $D = 0, $tier = 2;
 const $DEPTH = 1000;
 const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
 
