@@ -1,4 +1,3 @@
-"use strict";
 // MTPScript Decimal arithmetic inside the VM (linked after compiler/prelude.js; the
 // lowering calls $dadd/$dsub/$dmul/$dneg for operators, $Decimal_* for the library
 // functions). Normative: stdlib/decimal128.py.
