@@ -47,6 +47,12 @@ BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
 NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
 FAST_NUMBER_OPS = {"/": "$idiv", "%": "$imod"}     # + - * are inlined in the fast tier
 SAFE_INTEGER = 2**53 - 1
+SAFE_RANGE = (-SAFE_INTEGER, SAFE_INTEGER)      # what the fast tier knows of any number
+# A double r (rounded from an integer) is a safe integer iff r * r < 2^106: written as
+# the exact decimal of 2^106 (spec/execution.md section 11).
+SAFE_SQUARE_BOUND = "8.112963841460668e31"
+NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
 
@@ -68,6 +74,7 @@ class _Frame:
     returns_marker: bool = False                            # some tail call returns a $TC marker
     loops: bool = False                                     # some self tail call jumps to the top
     depth_param: bool = False                               # fast tier: the call depth is the parameter $d
+    bounds: dict[int, tuple[int, int]] = field(default_factory=dict)   # fast tier: id(Local) -> known range
 
 
 class Lowering:
@@ -90,6 +97,7 @@ class Lowering:
         self.region_parent: list[int | None] = []   # enclosing region (None: a function body)
         self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region = -1
+        self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
 
     def name_globals(self, prefix: str) -> None:
         """JS names of the top-level functions and constants for one tier."""
@@ -219,6 +227,7 @@ class Lowering:
     def lower_tier(self, prefix: str, fast: bool) -> str:
         """One tier's functions, constants, `{prefix}$init` and `{prefix}$routes`."""
         self.fast = fast
+        self.intervals = {}
         self.name_globals(prefix)
         self.outer_names: list[dict[int, str]] = []
         body: list[str] = [f"// ---- {'fast' if fast else 'precise'} tier"]
@@ -348,6 +357,8 @@ class Lowering:
         if isinstance(stmt, n.Binding):
             value = self.expr(stmt.value)
             js = self.bind_local(stmt, stmt.name)
+            if self.fast and self.type_of(stmt.value) == NUMBER:
+                self.frame.bounds[id(self.typed.binders[id(stmt)])] = self.interval(stmt.value)
             out.append(f"{self.charge('binding')}const {js} = {value};")
         elif isinstance(stmt, n.FunctionDecl):
             sym = self.typed.binders[id(stmt)]
@@ -371,14 +382,14 @@ class Lowering:
             saved = self.region
             deferred = self.take_deferrable()
             out.append(self.open_region("S", deferred))
-            self.tail_block(e.then, out, tail)
+            self.knowing(e.cond, True, lambda: self.tail_block(e.then, out, tail))
             self.region = saved
             out.append("} else {")
             out.append(self.open_region("S", deferred))
             if isinstance(e.otherwise, n.If):
-                self.tail_expr(e.otherwise, out, tail)
+                self.knowing(e.cond, False, lambda: self.tail_expr(e.otherwise, out, tail))
             else:
-                self.tail_block(e.otherwise, out, tail)
+                self.knowing(e.cond, False, lambda: self.tail_block(e.otherwise, out, tail))
             out.append("}")
             self.region = saved
         elif isinstance(e, n.Match):
@@ -626,9 +637,9 @@ class Lowering:
         cost = gas.op_cost("if")
         prefix = self.charge_cost(cost, expr=True)
         cond = self.expr(e.cond)
-        then = self.region_expr(lambda: self.expr_Block(e.then))
-        otherwise = self.region_expr(lambda: self.expr_If(e.otherwise) if isinstance(e.otherwise, n.If)
-                                     else self.expr_Block(e.otherwise))
+        then = self.knowing(e.cond, True, lambda: self.region_expr(lambda: self.expr_Block(e.then)))
+        otherwise = self.knowing(e.cond, False, lambda: self.region_expr(
+            lambda: self.expr_If(e.otherwise) if isinstance(e.otherwise, n.If) else self.expr_Block(e.otherwise)))
         return f"({prefix}({cond} ? {then} : {otherwise}))" if prefix else f"({cond} ? {then} : {otherwise})"
 
     def expr_Match(self, e: n.Match) -> str:
@@ -715,7 +726,8 @@ class Lowering:
         op = e.op
         if op in ("&&", "||"):
             prefix = self.charge_cost(gas.op_cost(op), expr=True)
-            left, right = self.expr(e.left), self.region_expr(lambda: self.expr(e.right))
+            left = self.expr(e.left)
+            right = self.knowing(e.left, op == "&&", lambda: self.region_expr(lambda: self.expr(e.right)))
             return f"({prefix}({left} {op} {right}))" if prefix else f"({left} {op} {right})"
         left, right = self.expr(e.left), self.expr(e.right)
         if op in ("==", "!="):
@@ -737,9 +749,78 @@ class Lowering:
             return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
         if op in FAST_NUMBER_OPS:
             return self.charged(gas.op_cost(op), f"{FAST_NUMBER_OPS[op]}({left}, {right})")
-        # Exact while the result is a safe integer; an int32 result needs no range check.
-        return self.charged(gas.op_cost(op), f"(((($u = ({left}) {op} ({right})) | 0) === $u"
-                                             f" || $u <= {SAFE_INTEGER} && $u >= -{SAFE_INTEGER}) ? $u : $bail())")
+        return self.charged(gas.op_cost(op), self.checked_arithmetic(e, left, right))
+
+    # ------------------------------------------------------------ fast-tier ranges
+    # Doubles are exact while a result is a safe integer, and a rounded result is never
+    # one (spec/execution.md section 11). What the lowering knows of each operand's range
+    # (literals, and the conditions of the branches it is in) decides which check a result
+    # needs: none, one bound, or both.
+    def checked_arithmetic(self, e: n.Binary, left: str, right: str) -> str:
+        (a, b), (c, d) = self.interval(e.left), self.interval(e.right)
+        corners = {"+": (a + c, b + d), "-": (a - d, b - c)}.get(e.op) or (
+            min(a * c, a * d, b * c, b * d), max(a * c, a * d, b * c, b * d))
+        lo, hi = corners
+        self.intervals[id(e)] = (max(lo, -SAFE_INTEGER), min(hi, SAFE_INTEGER))
+        js = f"({left}) {e.op} ({right})"
+        if lo >= -SAFE_INTEGER and hi <= SAFE_INTEGER:
+            return f"({js})"
+        if lo >= -SAFE_INTEGER:
+            test = f"($u = {js}) <= {SAFE_INTEGER}"
+        elif hi <= SAFE_INTEGER:
+            test = f"($u = {js}) >= -{SAFE_INTEGER}"
+        else:
+            test = f"($u = {js}) * $u < {SAFE_SQUARE_BOUND}"
+        return f"(({test}) ? $u : $bail())"
+
+    def interval(self, e) -> tuple[int, int]:
+        """The range a fast-tier `number` expression's value is known to lie in."""
+        if isinstance(e, n.IntLit) and abs(e.value) <= SAFE_INTEGER:
+            return (e.value, e.value)
+        if isinstance(e, n.Name):
+            return self.frame.bounds.get(id(self.typed.refs.get(id(e))), SAFE_RANGE)
+        if isinstance(e, n.Unary) and e.op == "-":
+            lo, hi = self.interval(e.operand)
+            return (-hi, -lo)
+        return self.intervals.get(id(e), SAFE_RANGE)
+
+    def knowing(self, cond, holds: bool, lower):
+        """`lower()` with what `cond` evaluating to `holds` says about number locals."""
+        if not self.fast:
+            return lower()
+        saved = self.frame.bounds
+        self.frame.bounds = dict(saved)
+        self.learn(cond, holds)
+        try:
+            return lower()
+        finally:
+            self.frame.bounds = saved
+
+    def learn(self, cond, holds: bool) -> None:
+        """Narrow `self.frame.bounds` by `cond` evaluating to `holds`."""
+        if isinstance(cond, n.Unary) and cond.op == "!":
+            self.learn(cond.operand, not holds)
+        elif isinstance(cond, n.Binary) and cond.op in ("&&", "||"):
+            if holds == (cond.op == "&&"):      # both sides took the same value
+                self.learn(cond.left, holds)
+                self.learn(cond.right, holds)
+        elif (isinstance(cond, n.Binary) and cond.op in NEGATED_COMPARISON
+              and self.type_of(cond.left) == NUMBER):
+            op = cond.op if holds else NEGATED_COMPARISON[cond.op]
+            self.narrow(cond.left, op, self.interval(cond.right))
+            self.narrow(cond.right, MIRRORED_COMPARISON[op], self.interval(cond.left))
+
+    def narrow(self, e, op: str, other: tuple[int, int]) -> None:
+        """Record that local `e` (if it is one) satisfies `e op x` for some x in `other`."""
+        sym = self.typed.refs.get(id(e)) if isinstance(e, n.Name) else None
+        if not isinstance(sym, Local):
+            return
+        lo, hi = self.frame.bounds.get(id(sym), SAFE_RANGE)
+        if op in ("<", "<=", "=="):
+            hi = min(hi, other[1] - (op == "<"))
+        if op in (">", ">=", "=="):
+            lo = max(lo, other[0] + (op == ">"))
+        self.frame.bounds[id(sym)] = (lo, hi)
 
     def expr_Await(self, e: n.Await) -> str:
         return self.charged(gas.op_cost("await"), self.expr(e.expr))

@@ -118,7 +118,9 @@ LIB_VALUES = {
 
 INT64_MAX = 2**63 - 1
 EXTREME_INTS = [INT64_MAX, -INT64_MAX - 1, INT64_MAX - 1, -INT64_MAX, 2**62, -(2**62), 3037000499,
-                3037000500, 4294967296, 2**53 + 1, -(2**53) - 1]
+                3037000500, 4294967296, 2**53 + 1, -(2**53) - 1,
+                # the edges of the fast tier's safe range (spec/execution.md section 11)
+                2**53 - 1, -(2**53 - 1), 2**53 - 2, 2**52, -(2**52), 94906265, 94906266]
 ASCII_STRINGS = ["", "a", "b", "ab", "hello", "A B", "x\\ny", "q\\\"t", "0", "-12", "42",
                  "the quick brown fox jumps", "0123456789abcdef0123"]
 JSON_TEXTS = ['null', 'true', '[1, 2.50, "x", null]', '{"a": 1, "b": [null, {"c": false}]}', '{"a":1,"a":2}',

@@ -1,0 +1,141 @@
+"""Fast-tier overflow checks chosen from known ranges (spec/execution.md section 11).
+
+The fast tier keeps `number` as a double and must bail out whenever a `+ - *` result is
+not a safe integer. What the lowering knows of the operands (literals, `let` bindings,
+the conditions of enclosing branches) decides whether a result needs no check, one
+bound or both. These tests pin which check each shape gets, and then run every shape
+right at the edges of the safe range: the shipped program must give the precise tier's
+and the reference interpreter's response and gas, from the tier the ranges predict.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from mtpscript.compiler.lowering import SAFE_SQUARE_BOUND, lower_program
+from mtpscript.compiler.modules import check_source
+from mtpscript.runtime import dispatch
+from mtpscript.runtime.dispatch import Request
+from mtpscript.runtime.engine import SealedVM, compile_js
+from mtpscript.runtime.reference import FixtureHost, run_reference
+from mtpscript.runtime.vm import VM_STACK_BYTES, Program
+from mtpscript.runtime.wire import to_wire
+
+MAX = 2**53 - 1
+CHECKS = {
+    "upper": re.compile(r"\(\(\$u = [^;]*?\) <= 9007199254740991\) \? \$u : \$bail\(\)"),
+    "lower": re.compile(r"\(\(\$u = [^;]*?\) >= -9007199254740991\) \? \$u : \$bail\(\)"),
+    "both": re.compile(r"\* \$u < " + re.escape(SAFE_SQUARE_BOUND) + r"\) \? \$u : \$bail\(\)"),
+}
+
+
+def _fast_tier(src: str) -> str:
+    check = check_source(src, "ranges.mtp")
+    assert not check.diagnostics, [str(d) for d in check.diagnostics]
+    js = lower_program(check)
+    return js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+
+
+def _checks(src: str) -> dict[str, int]:
+    fast = _fast_tier(src)
+    return {kind: len(pattern.findall(fast)) for kind, pattern in CHECKS.items()}
+
+
+def _fn(body: str, params: str = "n: number") -> str:
+    return f'function f({params}): number {{ {body} }}\napi GET "/t" {{ respond json(0) }}\n'
+
+
+@pytest.mark.parametrize("src, expected", [
+    # Nothing known: `+ c` can only overflow upwards, `- c` downwards, the rest both ways.
+    (_fn("n + 1"), {"upper": 1, "lower": 0, "both": 0}),
+    (_fn("n - 1"), {"upper": 0, "lower": 1, "both": 0}),
+    (_fn("n * 3"), {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("a + b", "a: number, b: number"), {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("-n - 1"), {"upper": 0, "lower": 1, "both": 0}),
+    # A branch condition bounds the local in that branch only.
+    (_fn("if (n < 2) { n } else { n - 1 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n < 2) { n - 1 } else { n }"), {"upper": 0, "lower": 1, "both": 0}),
+    (_fn("if (n >= 0) { n + 1 } else { n - 1 }"), {"upper": 1, "lower": 1, "both": 0}),
+    (_fn("if (!(n < 0)) { n - 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n >= -10 && n <= 10) { n * n * n } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n < -10 || n > 10) { 0 } else { n * 1000 + 7 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n < -10 || n > 10) { n * 1000 } else { 0 }"), {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("if (n == 5) { n * n } else { n + 1 }"), {"upper": 1, "lower": 0, "both": 0}),
+    (_fn("if (n != 5) { n * n } else { n + 1 }"), {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("if (3 < n) { n - 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n > 0 && n < 100) { 0 } else { n - 1 }"), {"upper": 0, "lower": 1, "both": 0}),
+    # Relations between locals carry the other side's range.
+    (_fn("if (a > b && b >= 0) { a - 1 } else { 0 }", "a: number, b: number"), {"upper": 0, "lower": 0, "both": 0}),
+    # Expression `if` and `&&` operands learn too.
+    (_fn("(if (n > 0) { n - 1 } else { 0 }) + 1"), {"upper": 1, "lower": 0, "both": 0}),
+    ('function g(n: number): boolean { n > 0 && n - 1 > 5 }\napi GET "/t" { respond json(0) }\n',
+     {"upper": 0, "lower": 0, "both": 0}),
+    # `const` bindings keep the range of their value.
+    (_fn("if (n > 0 && n < 1000) { const m = n * 2\n m * m } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    # A lambda starts with nothing known (it may run later, elsewhere).
+    ('function f(n: number): List<number> { if (n < 10 && n > 0) { List.map([1], (x: number) => n + x) } else { [] } }\n'
+     'api GET "/t" { respond json(0) }\n', {"upper": 0, "lower": 0, "both": 1}),
+])
+def test_the_check_each_result_gets(src: str, expected: dict[str, int]) -> None:
+    assert _checks(src) == expected
+
+
+EDGE_PROGRAMS = {
+    # name: (body of f(n), expected fast-tier result or None when it must bail out)
+    "minus_one_unknown": "n - 1",
+    "plus_one_unknown": "n + 1",
+    "minus_one_guarded": "if (n > -9007199254740991) { n - 1 } else { 0 }",
+    "plus_one_guarded": "if (n < 9007199254740991) { n + 1 } else { 0 }",
+    "times_three": "n * 3",
+    "square_guarded": "if (n >= -94906265 && n <= 94906265) { n * n } else { 0 }",
+    "sum_of_two": "n + (n - 4503599627370495)",
+    "let_bound": "if (n >= 0) { const m = n - 1\n m - 1 } else { 0 }",
+}
+EDGE_VALUES = [0, 1, -1, 2, -2, 3, 94906265, 94906266, -94906266, 2**31, -2**31 - 1,
+               3002399751580330, 3002399751580331, -3002399751580331, -3002399751580330,
+               4503599627370495, 4503599627370496, MAX - 1, MAX, -MAX, -MAX + 1]
+
+
+def _run_all_ways(src: str):
+    """(answering tier, outcome) of the shipped program, and the precise tier's and
+    the reference interpreter's (status, body, gas) for GET /t."""
+    check = check_source(src, "ranges.mtp")
+    assert not check.diagnostics, [str(d) for d in check.diagnostics]
+    request = Request("GET", "/t", {}, {}, b"")
+    route = Program.from_check(check).routes[0]
+    wire = json.dumps(to_wire(dispatch.request_value(route, {}, request)))
+    outcomes = []
+    for js in (lower_program(check) + "function $probeTier() { return $tier; }\n",
+               lower_program(check, fast_tier=False) + "function $probeTier() { return $tier; }\n"):
+        with SealedVM(max_stack_bytes=VM_STACK_BYTES) as vm:
+            vm.install_host("$host", {"call": lambda name, args: json.dumps({"ok": None})})
+            vm.run_bytecode(compile_js(js))
+            out = json.loads(vm.call("$main", 0, wire, 10_000_000))
+            outcomes.append((vm.call("$probeTier"), (out["status"], out["body"].encode(), out["gas"])))
+    ref = run_reference(check, request, 10_000_000, FixtureHost())
+    return outcomes[0], outcomes[1][1], (ref.response.status, ref.response.body, ref.gas_used)
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_PROGRAMS))
+def test_results_at_the_edges_of_the_safe_range(name: str) -> None:
+    """Every edge value in one request: the shipped program answers from the fast tier
+    exactly when no intermediate result leaves the safe range, and always gives the
+    precise tier's and the reference's body and gas."""
+    body = EDGE_PROGRAMS[name]
+    for value in EDGE_VALUES:
+        src = (f"function f(n: number): number {{ {body} }}\n"
+               f'api GET "/t" {{ respond json(f({value})) }}\n')
+        (tier, shipped), precise, ref = _run_all_ways(src)
+        assert shipped == precise == ref, (name, value)
+        result = json.loads(shipped[1])
+        fits = isinstance(result, int) and abs(result) <= MAX and _intermediates_fit(name, value)
+        assert tier == (1 if fits else 2), (name, value, result)
+
+
+def _intermediates_fit(name: str, n: int) -> bool:
+    """Whether every intermediate result of EDGE_PROGRAMS[name] at `n` is a safe integer."""
+    steps = {"sum_of_two": [n - 4503599627370495], "let_bound": [n - 1] if n >= 0 else []}
+    return all(abs(x) <= MAX for x in steps.get(name, []))
