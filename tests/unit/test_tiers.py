@@ -11,6 +11,7 @@ rerun, and that numbers beyond 2^53 take the precise tier.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -65,6 +66,24 @@ function down(n: number, f: (number) => number): number {
 function viaClosure(n: number): number { if (n <= 0) { K } else { List.length(List.map([n], (x: number) => viaClosure(x - 1))) } }
 const K: number = leaf(1)
 api GET "/t" { respond json({ a: down(DEPTH, (x: number) => leaf(x)), b: viaClosure(DEPTH / 2) }) }
+''',
+    "recursive_entry_charges": '''
+type Tree = Leaf | Node(Tree, number, Tree)
+function build(d: number): Tree { if (d == 0) { Leaf } else { Node(build(d - 1), d, build(d - 1)) } }
+function sum(t: Tree): number { match t { Leaf => 0, Node(l, v, r) => sum(l) + v + sum(r) } }
+function pre(n: number): number {
+  const k = n * 2
+  if (n <= 0) { k } else { pre(n - 1) + k }
+}
+function eager(n: number): number { const k = pre(1)
+  if (n <= 0) { k } else { eager(n - 1) + 1 } }
+function mixed(n: number, acc: number): number {
+  if (n <= 0) { acc } else if (n % 3 == 0) { mixed(n - 1, acc + 1) } else { mixed(n - 1, acc) + 1 }
+}
+api GET "/t" {
+  const f = (x: number) => pre(x)
+  respond json({ s: sum(build(3)), p: pre(4), e: eager(3), m: mixed(7, 0), f: List.map([1, 2], f) })
+}
 ''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
@@ -160,3 +179,16 @@ def test_depth_limit_boundary_is_the_same_in_both_tiers(depth: int) -> None:
     got = _outcome(shipped, 10_000_000)
     assert got == _outcome(precise, 10_000_000)
     assert (got[0], got[1], got[2]) == (ref.response.status, ref.response.body, ref.gas_used)
+
+
+def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
+    """A self call prepays the callee's entry charge (the least of its tail branches'):
+    fib's leaf branch has no charge of its own, and outside callers pay through the entry
+    wrapper. That every gas limit still gives the precise outcome is checked above."""
+    check = check_source(PROGRAMS["branches"], "tiers.mtp")
+    js = lower_program(check)
+    fast = js[js.index("function f0_fib$r("):js.index("function f0_pick(")]
+    leaf = fast[fast.index("if ((v_n"):fast.index("} else {")]
+    assert "$G" not in leaf and "return v_n" in leaf
+    wrapper = js[js.index("function f0_fib("):js.index("function f0_fib$r(")]
+    assert re.match(r"function f0_fib\(v_n\$\d+\) \{\n  if \(\(\$G \+= [1-9]\d*\) >= \$L\) \$gx\(\); ", wrapper)
