@@ -706,12 +706,13 @@ class Lowering:
             self.tail_block(e.body, stmts, tail=True)
         else:
             self.tail_expr(e.body, stmts, tail=True)
+        make = "$clo" if self.frame.returns_marker else "$cloPlain"
         self.frame = saved
         self.region = saved_region
         self.outer_names.pop()
         env = self.captured(e)
         fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n})"
-        return self.charged(gas.op_cost("lambda"), f"$clo({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
+        return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
 
     def code_id(self, node) -> str:
         """A stable identity for a function's code: module (relative to the entry module's

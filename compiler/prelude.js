@@ -68,6 +68,8 @@ function $call3(f, a, b, c) {
 }
 function $call(f, ...a) { if (++$D > $DEPTH) $deep(); let r = f(...a); if (r instanceof $TC) r = $unwind(r); $D--; return r; }
 function $clo(f, id, env) { f.$id = id; f.$env = env; return f; }
+// A closure the lowering knows never returns a tail-call marker.
+function $cloPlain(f, id, env) { f.$plain = true; return $clo(f, id, env); }
 // A library function calling back into guest code: a non-tail call (spec/execution.md section 3).
 // $CALL_COST is defined by the lowering from Annex A.
 function $cb1(f, a) {
@@ -375,35 +377,64 @@ function $List_length(xs) { return $int(xs.length); }
 function $List_get(xs, i) { return i >= 0 && i < xs.length ? $some(xs[Number(i)]) : $NONE; }
 function $List_append(xs, x) { $sur(xs.length + 1); $listCap(xs.length + 1); return xs.concat([x]); }
 function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.length); return a.concat(b); }
-// The callbacks below are non-tail calls charged like $cb1, inlined in the loops.
+// The callbacks below are non-tail calls charged like $cb1, inlined in the loops. In the
+// fast tier, $callbacks charges all n calls and checks the depth once, before the first:
+// every callback runs at the same depth, and charging early only makes the fast tier
+// bail out sooner (spec/execution.md section 12). A $plain callback skips the marker test.
+function $callbacks(n) {
+  if (($G += $CALL_COST * n) >= $L) $gx();
+  if (++$D > $DEPTH) $deep();
+}
 function $List_map(xs, f) {
-  const r = [];
-  for (let i = 0; i < xs.length; i++) {
-    if (($G += $CALL_COST) >= $L) $gx();
-    if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
-    r.push(v);
+  const r = [], n = xs.length;
+  if ($tier === 1 && n) {
+    $callbacks(n);
+    if (f.$plain) for (let i = 0; i < n; i++) r.push(f(xs[i]));
+    else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); r.push(v); }
+    $D--;
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (($G += $CALL_COST) >= $L) $gx();
+      if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+      r.push(v);
+    }
   }
-  $sur(r.length);
+  $sur(n);
   return r;
 }
 function $List_filter(xs, f) {
-  const r = [];
-  for (let i = 0; i < xs.length; i++) {
-    if (($G += $CALL_COST) >= $L) $gx();
-    if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
-    if (v) r.push(xs[i]);
+  const r = [], n = xs.length;
+  if ($tier === 1 && n) {
+    $callbacks(n);
+    if (f.$plain) for (let i = 0; i < n; i++) { if (f(xs[i])) r.push(xs[i]); }
+    else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); if (v) r.push(xs[i]); }
+    $D--;
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (($G += $CALL_COST) >= $L) $gx();
+      if (++$D > $DEPTH) $deep(); let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+      if (v) r.push(xs[i]);
+    }
   }
   $sur(r.length);
   return r;
 }
 function $List_fold(xs, init, f) {
   let acc = init;
-  for (let i = 0; i < xs.length; i++) {
-    if (($G += $CALL_COST) >= $L) $gx();
-    if (++$D > $DEPTH) $deep(); let v = f(acc, xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
-    acc = v;
+  const n = xs.length;
+  if ($tier === 1 && n) {
+    $callbacks(n);
+    if (f.$plain) for (let i = 0; i < n; i++) acc = f(acc, xs[i]);
+    else for (let i = 0; i < n; i++) { acc = f(acc, xs[i]); if (acc instanceof $TC) acc = $unwind(acc); }
+    $D--;
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (($G += $CALL_COST) >= $L) $gx();
+      if (++$D > $DEPTH) $deep(); let v = f(acc, xs[i]); if (v instanceof $TC) v = $unwind(v); $D--;
+      acc = v;
+    }
   }
-  $sur(xs.length);
+  $sur(n);
   return acc;
 }
 function $List_range(a, b) {

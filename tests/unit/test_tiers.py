@@ -85,6 +85,21 @@ api GET "/t" {
   respond json({ s: sum(build(3)), p: pre(4), e: eager(3), m: mixed(7, 0), f: List.map([1, 2], f) })
 }
 ''',
+    "callbacks": '''
+function inc(x: number): number { x + 1 }
+function odd(x: number): boolean { x % 2 == 1 }
+api GET "/t" {
+  const xs = List.range(0, 6)
+  const a = List.map(xs, (x: number) => x * 2)
+  const b = List.map(xs, (x: number) => inc(x))
+  const c = List.filter(a, (x: number) => x % 4 == 0)
+  const d = List.filter(b, (x: number) => odd(x))
+  const e = List.fold(xs, 0, (s: number, x: number) => s + x)
+  const f = List.fold(xs, 0, (s: number, x: number) => inc(s))
+  const g = List.map(List.range(0, 0), (x: number) => x)
+  respond json({ a: a, b: b, c: c, d: d, e: e, f: f, g: g })
+}
+''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
 api GET "/t" {
@@ -141,6 +156,10 @@ def test_the_fast_tier_finishes_ordinary_requests() -> None:
     assert (tier, outcome["status"]) == (1, 200)
     tier, outcome = _tier_after(PROGRAMS["unions_and_closures"])
     assert (tier, outcome["status"]) == (1, 200)
+    tier, outcome = _tier_after(PROGRAMS["callbacks"])     # plain callbacks and ones that tail call
+    assert (tier, outcome["status"]) == (1, 200)
+    js = lower_program(check_source(PROGRAMS["callbacks"], "tiers.mtp"))
+    assert js.count("$cloPlain((") == 2 * 4 and js.count("$clo((") == 2 * 3
 
 
 @pytest.mark.parametrize("src, why", [
