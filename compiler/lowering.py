@@ -473,7 +473,9 @@ class Lowering:
                     tests += gas.op_cost("match_case")
                 else:
                     out.append(self.charge("match_case"))
-            out.append(f"if ({test}) {{")
+            # The checker proved the match exhaustive: reaching the last arm, it matches.
+            exhaustive_last = self.fast and i == len(e.arms) - 1
+            out.append("{" if exhaustive_last else f"if ({test}) {{")
             out.append(self.open_region("S", deferred + tests))
             self.note_entry_branch(saved, tail)
             out.extend(binds)
@@ -498,12 +500,12 @@ class Lowering:
                 binds.append(f"const {js} = {value};")
                 return "true"
             ctor = self.lookup_ctor(p.name)
-            return f"{value}.$v === {self.descriptor(ctor.variant)}"
+            return f"{value}[0] === {self.descriptor(ctor.variant)}"
         if isinstance(p, n.PCtor):
             ctor = self.lookup_ctor(p.name)
-            tests = [f"{value}.$v === {self.descriptor(ctor.variant)}"]
+            tests = [f"{value}[0] === {self.descriptor(ctor.variant)}"]
             for i, sub in enumerate(p.args):
-                t = self.pattern(sub, f"{value}.f[{i}]", binds)
+                t = self.pattern(sub, f"{value}[{i + 1}]", binds)
                 if t != "true":
                     tests.append(t)
             return " && ".join(tests)
@@ -560,14 +562,34 @@ class Lowering:
         args = [self.expr(a) for a in e.args]
         if sym is not None and sym is self.frame.self_sym:
             self.frame.loops = True
-            temps = [self.fresh("$a") for _ in args]
-            assigns = "".join(f"const {t} = {a}; " for t, a in zip(temps, args))
-            moves = "".join(f"{p} = {t}; " for p, t in zip(self.frame.loop_params, temps))
-            out.append(f"{{ {assigns}{moves}continue; }}")
+            out.append(f"{{ {self.rebind_loop_params(e.args, args)}continue; }}")
             return
         callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
         self.frame.returns_marker = True
         out.append(f"return $tc({callee}, [{', '.join(args)}]);")
+
+    def rebind_loop_params(self, arg_nodes: list, args: list[str]) -> str:
+        """Statements that give a self tail loop's parameters the new arguments, as if all at
+        once. Fast tier, call-free arguments (pure: their stops all bail out): each goes
+        straight into its parameter, in an order where no argument still to come reads a
+        parameter already assigned; arguments left in a cycle go through temporaries."""
+        params = self.frame.loop_params
+        pending, direct = list(range(len(args))), []
+        if self.fast and not any(isinstance(x, n.Call) for a in arg_nodes for x in walk(a)):
+            index = {id(self.typed.binders[id(p)]): k for k, p in enumerate(self.frame.self_sym.decl.params)}
+            reads = [{index[id(self.typed.refs.get(id(x)))] for x in walk(a)
+                      if isinstance(x, n.Name) and id(self.typed.refs.get(id(x))) in index} for a in arg_nodes]
+            ready = True
+            while ready:
+                ready = next((j for j in pending if not any(j in reads[k] for k in pending if k != j)), None)
+                if ready is not None:
+                    pending.remove(ready)
+                    direct.append(ready)
+                ready = ready is not None
+        temps = {k: self.fresh("$a") for k in pending}
+        return ("".join(f"const {temps[k]} = {args[k]}; " for k in pending)
+                + "".join(f"{params[j]} = {args[j]}; " for j in direct if args[j] != params[j])
+                + "".join(f"{params[k]} = {temps[k]}; " for k in pending))
 
     def call(self, e: n.Call) -> str:
         sym = self.direct_target(e.callee)
@@ -597,7 +619,7 @@ class Lowering:
         op = CTOR_ROWS.get(v.name, "ctor") if v.union.name in ("Option", "Result") else "ctor"
         if not args:    # values are immutable: one shared instance per nullary variant
             return self.charged(gas.op_cost(op), self.nullary(v))
-        return self.charged(gas.op_cost(op), f"{{ $v: {self.descriptor(v)}, f: [{', '.join(args)}] }}")
+        return self.charged(gas.op_cost(op), f"[{', '.join([self.descriptor(v), *args])}]")
 
     def nullary(self, variant) -> str:
         desc = self.descriptor(variant)

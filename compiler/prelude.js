@@ -7,7 +7,8 @@
 //   number -> BigInt in the precise tier, a safe-integer Number in the fast tier;
 //   boolean, string -> themselves; Unit -> null;
 //   Decimal -> {$d: canonical string}; List -> Array; record -> plain object;
-//   union value -> {$v: descriptor, f: [fields]}; Map -> {$m: [[key, value], ...]} in key order;
+//   union value -> [descriptor, ...fields] (an Array whose first element is a $Variant; a
+//   List never holds one); Map -> {$m: [[key, value], ...]} in key order;
 //   closure -> JS function with $id (code identity) and $env (captured values).
 // Every helper below is pure except for the gas counter $G, the depth counter $D
 // and calls into the host namespace $host (conversions, Map key order, Json, Hash, effects).
@@ -78,8 +79,10 @@ function $cb1(f, a) {
 }
 
 // ---- unions
-function $variant(union, name, names) { return { u: union, n: name, k: names }; }
-function $mk(desc, fields) { return { $v: desc, f: fields }; }
+function $Variant(union, name, names) { this.u = union; this.n = name; this.k = names; }
+function $mk(desc, fields) { return [desc].concat(fields); }
+// Whether an Array is a union value (else it is a List).
+function $isUnion(a) { return a.length > 0 && a[0] instanceof $Variant; }
 
 // ---- strings (positions and lengths count code points)
 // Surcharge and length cap before allocating (spec/execution.md section 4); caps set by the lowering.
@@ -139,15 +142,17 @@ function $eqv(a, b, d) {   // no identity shortcut for composites: gas must not 
     $visits++;
     if (d > $NEST) $tooDeep();
     if (a.$id !== b.$id) return false;
-    return $eqList(a.$env, b.$env, d + 1);
+    return $eqList(a.$env, b.$env, d + 1, 0);
   }
-  if (Array.isArray(a)) { $visits++; if (d > $NEST) $tooDeep(); return $eqList(a, b, d + 1); }
+  if (Array.isArray(a)) {
+    if ($isUnion(a)) {
+      if (a.length > 1) { $visits++; if (d > $NEST) $tooDeep(); }
+      if (a[0].u !== b[0].u || a[0].n !== b[0].n) return false;
+      return $eqList(a, b, d + 1, 1);
+    }
+    $visits++; if (d > $NEST) $tooDeep(); return $eqList(a, b, d + 1, 0);
+  }
   if (a.$d !== undefined) return a.$d === b.$d;
-  if (a.$v !== undefined) {
-    if (a.f.length > 0) { $visits++; if (d > $NEST) $tooDeep(); }
-    if (a.$v.u !== b.$v.u || a.$v.n !== b.$v.n) return false;
-    return $eqList(a.f, b.f, d + 1);
-  }
   $visits++;
   if (d > $NEST) $tooDeep();
   d++;
@@ -162,9 +167,9 @@ function $eqv(a, b, d) {   // no identity shortcut for composites: gas must not 
   for (let i = 0; i < keys.length; i++) if (!$eqv(a[keys[i]], b[keys[i]], d)) return false;
   return true;
 }
-function $eqList(a, b, d) {   // d: the nesting level of the elements
+function $eqList(a, b, d, from) {   // d: the nesting level of the elements compared from index `from`
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!$eqv(a[i], b[i], d)) return false;
+  for (let i = from; i < a.length; i++) if (!$eqv(a[i], b[i], d)) return false;
   return true;
 }
 function $eq(a, b) { $visits = 0; const r = $eqv(a, b, 1); $sur($visits); return r; }
@@ -202,10 +207,10 @@ function $enc(v, d) {
     case "boolean": return v ? "true" : "false";
   }
   if (v === null) return "null";
-  if (Array.isArray(v)) { if (d > $NEST) $tooDeep(); return $jarr(v, d + 1); }
+  if (Array.isArray(v) && !$isUnion(v)) { if (d > $NEST) $tooDeep(); return $jarr(v, d + 1); }
   if (v.$d !== undefined) return v.$d;
-  if (v.$v !== undefined) {
-    const dv = v.$v, f = v.f;
+  if (Array.isArray(v)) {
+    const dv = v[0], f = v.slice(1);
     if (f.length === 0) return dv.u === "Option" || dv.u === "Json" ? "null" : $jstr(dv.n);
     if (d > $NEST) $tooDeep();
     d++;
@@ -283,9 +288,9 @@ function $toWire(v, d) {
   }
   if (v === null) return null;
   if (v.$d !== undefined) return { d: v.$d };
-  if (v.$v !== undefined) {
-    if (v.f.length > 0 && d > $NEST) $tooDeep();
-    return { u: v.$v.u, v: v.$v.n, k: v.$v.k, f: $wireList(v.f, d + 1) };
+  if (Array.isArray(v) && $isUnion(v)) {
+    if (v.length > 1 && d > $NEST) $tooDeep();
+    return { u: v[0].u, v: v[0].n, k: v[0].k, f: $wireList(v.slice(1), d + 1) };
   }
   if (d > $NEST) $tooDeep();
   if (Array.isArray(v)) return $wireList(v, d + 1);
@@ -298,7 +303,7 @@ function $toWire(v, d) {
 const $descriptors = {};
 function $descriptorFor(u, n, k) {
   const key = u + "." + n;
-  if (!(key in $descriptors)) $descriptors[key] = $variant(u, n, k);
+  if (!(key in $descriptors)) $descriptors[key] = new $Variant(u, n, k);
   return $descriptors[key];
 }
 function $unwireList(ws, d) {   // d: the nesting level of the elements
@@ -357,14 +362,14 @@ function $Decimal_toString(d) { return d.$d; }
 const $V_None = $descriptorFor("Option", "None", null), $V_Some = $descriptorFor("Option", "Some", null);
 const $V_Ok = $descriptorFor("Result", "Ok", null), $V_Err = $descriptorFor("Result", "Err", null);
 const $NONE = $mk($V_None, []);
-function $some(x) { return $mk($V_Some, [x]); }
-function $Option_map(o, f) { return o.$v.n === "Some" ? $some($cb1(f, o.f[0])) : o; }
-function $Option_unwrapOr(o, d) { return o.$v.n === "Some" ? o.f[0] : d; }
-function $Option_isSome(o) { return o.$v.n === "Some"; }
-function $Result_map(r, f) { return r.$v.n === "Ok" ? $mk($V_Ok, [$cb1(f, r.f[0])]) : r; }
-function $Result_mapErr(r, f) { return r.$v.n === "Err" ? $mk($V_Err, [$cb1(f, r.f[0])]) : r; }
-function $Result_unwrapOr(r, d) { return r.$v.n === "Ok" ? r.f[0] : d; }
-function $Result_isOk(r) { return r.$v.n === "Ok"; }
+function $some(x) { return [$V_Some, x]; }
+function $Option_map(o, f) { return o[0] === $V_Some ? $some($cb1(f, o[1])) : o; }
+function $Option_unwrapOr(o, d) { return o[0] === $V_Some ? o[1] : d; }
+function $Option_isSome(o) { return o[0] === $V_Some; }
+function $Result_map(r, f) { return r[0] === $V_Ok ? [$V_Ok, $cb1(f, r[1])] : r; }
+function $Result_mapErr(r, f) { return r[0] === $V_Err ? [$V_Err, $cb1(f, r[1])] : r; }
+function $Result_unwrapOr(r, d) { return r[0] === $V_Ok ? r[1] : d; }
+function $Result_isOk(r) { return r[0] === $V_Ok; }
 
 // ---- Number
 function $Number_toString(n) { return String(n); }

@@ -56,8 +56,8 @@ function $decimalCase(c) {
       }
       case "div": {
         const r = $Decimal_div(a, b);
-        if (r.$v === $V_Ok) return "ok " + r.f[0].$d;
-        if (r.$v === $V_Err && r.f[0].$v.u === "DecimalError") return "err " + r.f[0].$v.n;
+        if (r[0] === $V_Ok) return "ok " + r[1].$d;
+        if (r[0] === $V_Err && r[1][0].u === "DecimalError") return "err " + r[1][0].n;
         return "bad result";
       }
     }

@@ -100,6 +100,15 @@ api GET "/t" {
   respond json({ a: a, b: b, c: c, d: d, e: e, f: f, g: g })
 }
 ''',
+    "tail_loops": '''
+function rot(a: number, b: number, c: number, n: number): number {
+  if (n == 0) { a * 100 + b * 10 + c } else { rot(b, c, a, n - 1) }
+}
+function fibs(a: number, b: number, n: number): number { if (n == 0) { a } else { fibs(b, a + b, n - 1) } }
+function squares(i: number, s: number): number { if (i == 0) { s } else { squares(i - 1, s + i * i) } }
+function keep(i: number, s: string): string { if (i == 0) { s } else { keep(i - 1, s) } }
+api GET "/t" { respond json({ r: rot(1, 2, 3, 4), f: fibs(0, 1, 12), s: squares(6, 0), k: keep(3, "x") }) }
+''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
 api GET "/t" {
