@@ -77,8 +77,8 @@ def main() -> None:
         print(f"{op:<5}{gross:>14,.0f}{net:>14,.0f}{py:>15,.0f}{py / gross:>13.1f}x")
     gross_add = args.n / guest_seconds(program, "add", args.n, args.reps)
     verdict = "MET" if gross_add >= 300_000 else "NOT MET"
-    print(f"\nguest ops/s includes the loop (a tail call, a comparison, a subtraction and gas);"
-          f" net ops/s subtracts the same loop doing integer addition.")
+    print("\nguest ops/s includes the loop (a tail call, a comparison, a subtraction and gas);"
+          " net ops/s subtracts the same loop doing integer addition.")
     print(f"target {verdict}: >= 300,000 Decimal adds/s from guest code — measured {gross_add:,.0f}/s "
           f"(including the loop)")
 

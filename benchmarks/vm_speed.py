@@ -34,8 +34,8 @@ or gasUsed) or the fast tier does not answer a workload, 2 when a workload does 
 compile.
 
 Unless --no-profile is given it also times the precise tier alone and prints a tier
-report per workload: which tier answered the request (the global `$tier`, read through a
-probe function appended to a copy of the program; it must be 1), the precise tier alone
+report per workload: which tier answered the request (the `tier` field of `$main`'s
+outcome; it must be 1), the precise tier alone
 (lower_program(check, fast_tier=False)) and the speed-up of the shipped program over it,
 split into what gas metering costs in each tier (instrumented / instrument=False) and
 what the precise tier costs without gas (BigInt numbers, helper calls) over the fast
@@ -255,12 +255,10 @@ class RequestRunner:
 
 
 def answering_tier(js: str, wire: str) -> int:
-    """The tier that produced the response of GET / (`$tier`: 1 fast, 2 precise), read through
-    a probe function appended to a copy of the program (as tests/unit/test_tiers.py does)."""
-    probe = compile_js(js + "\nfunction $probeTier() { return $tier; }\n", "probe.js")
-    with loaded_vm(probe) as vm:
-        vm.call(*main_args(wire))
-        return vm.call("$probeTier")
+    """The tier that produced the response of GET / (1 fast, 2 precise): the `tier` field of
+    `$main`'s outcome."""
+    with loaded_vm(compile_js(js, "probe.js")) as vm:
+        return json.loads(vm.call(*main_args(wire)))["tier"]
 
 
 def reference_run(check):
@@ -477,7 +475,7 @@ def report(results, reps: int, problems: list[str]) -> None:
                      f"{q['bytecode_bytes']['instr'] / 1000:>7.1f} /{q['bytecode_bytes']['precise'] / 1000:>5.1f}"
                      for name, r in results.items() for b, q in [(r["best_s"], r["tiers"])]))
         print()
-        print("tier: the tier that answered GET / ($tier after $main; 1 = fast). gas fast / gas precise:")
+        print("tier: the tier that answered GET / (`tier` of $main's outcome; 1 = fast). gas fast / gas precise:")
         print("instrumented / instrument=False in that tier (gas fast = (a)). precise/fast no gas: both")
         print("with instrument=False (BigInt and $add/$callN helpers vs Number and inline checks).")
         print("bytecode KB: shipped (both tiers) / precise tier alone, prelude included.")

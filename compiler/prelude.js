@@ -245,7 +245,8 @@ function $status(code, r) {
   return new $Resp(code, r.type, r.body);
 }
 
-// ---- entry: run one request, return the outcome as a JSON string for the host.
+// ---- entry: run one request, return the outcome as a JSON string for the host:
+// {status, type, body, gas, tier} (tier: 1 fast, 2 precise; for tests and benchmarks).
 // `fast` and `precise` are [handler, init] of the two tiers (`fast` null: precise only).
 function $entry(fast, precise, request, gasLimit) {
   $effects = [];
@@ -265,9 +266,9 @@ function $run(tier, code, request, gasLimit) {
     code[1]();
     let r = code[0](value);            // the handler runs at depth 0
     while (r instanceof $TC) r = r.f(...r.a);
-    return JSON.stringify({ status: Number(r.status), type: r.type, body: r.body, gas: $G });
+    return JSON.stringify({ status: Number(r.status), type: r.type, body: r.body, gas: $G, tier: tier });
   } catch (e) {
-    if (e instanceof $Stop) return JSON.stringify({ status: e.status, type: "application/json", body: e.body, gas: $G });
+    if (e instanceof $Stop) return JSON.stringify({ status: e.status, type: "application/json", body: e.body, gas: $G, tier: tier });
     throw e;
   }
 }

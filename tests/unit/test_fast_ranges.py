@@ -108,13 +108,12 @@ def _run_all_ways(src: str):
     route = Program.from_check(check).routes[0]
     wire = json.dumps(to_wire(dispatch.request_value(route, {}, request)))
     outcomes = []
-    for js in (lower_program(check) + "function $probeTier() { return $tier; }\n",
-               lower_program(check, fast_tier=False) + "function $probeTier() { return $tier; }\n"):
+    for js in (lower_program(check), lower_program(check, fast_tier=False)):
         with SealedVM(max_stack_bytes=VM_STACK_BYTES) as vm:
             vm.install_host("$host", {"call": lambda name, args: json.dumps({"ok": None})})
             vm.run_bytecode(compile_js(js))
             out = json.loads(vm.call("$main", 0, wire, 10_000_000))
-            outcomes.append((vm.call("$probeTier"), (out["status"], out["body"].encode(), out["gas"])))
+            outcomes.append((out["tier"], (out["status"], out["body"].encode(), out["gas"])))
     ref = run_reference(check, request, 10_000_000, FixtureHost())
     return outcomes[0], outcomes[1][1], (ref.response.status, ref.response.body, ref.gas_used)
 
