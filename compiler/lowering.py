@@ -47,7 +47,8 @@ BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
 NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
 FAST_NUMBER_OPS = {"/": "$idiv", "%": "$imod"}     # + - * are inlined in the fast tier
 SAFE_INTEGER = 2**53 - 1
-SAFE_RANGE = (-SAFE_INTEGER, SAFE_INTEGER)      # what the fast tier knows of any number
+SAFE_RANGE = (-SAFE_INTEGER, SAFE_INTEGER)
+INT32_MAX = 2**31 - 1      # what the fast tier knows of any number
 # A double r (rounded from an integer) is a safe integer iff r * r < 2^106: written as
 # the exact decimal of 2^106 (spec/execution.md section 11).
 SAFE_SQUARE_BOUND = "8.112963841460668e31"
@@ -840,10 +841,12 @@ class Lowering:
         js = f"({left}) {e.op} ({right})"
         if lo >= -SAFE_INTEGER and hi <= SAFE_INTEGER:
             return f"({js})"
+        # One bound: compared with the int32 bound first, which QuickJS does on its fast
+        # path when the result is an int32 (a comparison with a double never is).
         if lo >= -SAFE_INTEGER:
-            test = f"($u = {js}) <= {SAFE_INTEGER}"
+            test = f"($u = {js}) <= {INT32_MAX} || $u <= {SAFE_INTEGER}"
         elif hi <= SAFE_INTEGER:
-            test = f"($u = {js}) >= -{SAFE_INTEGER}"
+            test = f"($u = {js}) >= -{INT32_MAX} || $u >= -{SAFE_INTEGER}"
         else:
             test = f"($u = {js}) * $u < {SAFE_SQUARE_BOUND}"
         return f"(({test}) ? $u : $bail())"

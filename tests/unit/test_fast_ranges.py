@@ -26,8 +26,8 @@ from mtpscript.runtime.wire import to_wire
 
 MAX = 2**53 - 1
 CHECKS = {
-    "upper": re.compile(r"\(\(\$u = [^;]*?\) <= 9007199254740991\) \? \$u : \$bail\(\)"),
-    "lower": re.compile(r"\(\(\$u = [^;]*?\) >= -9007199254740991\) \? \$u : \$bail\(\)"),
+    "upper": re.compile(r"\(\(\$u = [^;]*?\) <= 2147483647 \|\| \$u <= 9007199254740991\) \? \$u : \$bail\(\)"),
+    "lower": re.compile(r"\(\(\$u = [^;]*?\) >= -2147483647 \|\| \$u >= -9007199254740991\) \? \$u : \$bail\(\)"),
     "both": re.compile(r"\* \$u < " + re.escape(SAFE_SQUARE_BOUND) + r"\) \? \$u : \$bail\(\)"),
 }
 
