@@ -824,7 +824,7 @@ class Lowering:
         if not self.fast:
             return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
         if op in FAST_NUMBER_OPS:
-            return self.charged(gas.op_cost(op), f"{FAST_NUMBER_OPS[op]}({left}, {right})")
+            return self.charged(gas.op_cost(op), self.division(e, left, right))
         return self.charged(gas.op_cost(op), self.checked_arithmetic(e, left, right))
 
     # ------------------------------------------------------------ fast-tier ranges
@@ -850,6 +850,26 @@ class Lowering:
         else:
             test = f"($u = {js}) * $u < {SAFE_SQUARE_BOUND}"
         return f"(({test}) ? $u : $bail())"
+
+    def division(self, e: n.Binary, left: str, right: str) -> str:
+        """`/` or `%` in the fast tier: inline when the divisor is known not to be 0 (and,
+        for `/`, is a literal or a local, maybe negated: it is read twice), else the
+        bailing-out helper. The result never leaves the range of the dividend."""
+        (a, b), (c, d) = self.interval(e.left), self.interval(e.right)
+        if e.op == "%":
+            largest = max(abs(c), abs(d), 1) - 1    # |a % b| < |b|, with the sign of a
+            self.intervals[id(e)] = (max(a, -largest) if a < 0 else 0, min(b, largest) if b > 0 else 0)
+        else:
+            largest = max(abs(a), abs(b))
+            self.intervals[id(e)] = (-largest, largest)
+        if not (c > 0 or d < 0):
+            return f"{FAST_NUMBER_OPS[e.op]}({left}, {right})"
+        if e.op == "%":
+            return f"(({left}) % ({right}))"
+        divisor = e.right.operand if isinstance(e.right, n.Unary) and e.right.op == "-" else e.right
+        if isinstance(divisor, (n.IntLit, n.Name)):     # exact: $u - $u % b is a multiple of b
+            return f"((($u = {left}) - $u % ({right})) / ({right}))"
+        return f"$idiv({left}, {right})"
 
     def interval(self, e) -> tuple[int, int]:
         """The range a fast-tier `number` expression's value is known to lie in."""

@@ -44,6 +44,26 @@ def _checks(src: str) -> dict[str, int]:
     return {kind: len(pattern.findall(fast)) for kind, pattern in CHECKS.items()}
 
 
+@pytest.mark.parametrize("body, params, helpers", [
+    ("n % 2", "n: number", 0),                      # a divisor known not to be 0: inline
+    ("n / -3", "n: number", 0),
+    ("n % m", "n: number, m: number", 1),          # it may be 0: the helper bails out
+    ("n / m", "n: number, m: number", 1),
+    ("if (m > 0) { n / m } else { 0 }", "n: number, m: number", 0),
+    ("if (m < 0) { n % m } else { 0 }", "n: number, m: number", 0),
+    ("if (m > 0) { n / (m + 1) } else { 0 }", "n: number, m: number", 1),   # read twice: literals and locals only
+])
+def test_division_by_a_divisor_known_not_to_be_zero_is_inline(body: str, params: str, helpers: int) -> None:
+    fast = _fast_tier(_fn(body, params))
+    assert fast.count("$idiv(") + fast.count("$imod(") == helpers
+
+
+def test_a_remainder_keeps_a_smaller_range() -> None:
+    """`n % 10` lies in [-9, 9], so `(n % 10) * 1000` needs no check; `n / 2` in n's range."""
+    assert _checks(_fn("(n % 10) * 1000 + 5")) == {"upper": 0, "lower": 0, "both": 0}
+    assert _checks(_fn("if (n >= 0 && n < 100) { (n / 2) * 3 } else { 0 }")) == {"upper": 0, "lower": 0, "both": 0}
+
+
 def _fn(body: str, params: str = "n: number") -> str:
     return f'function f({params}): number {{ {body} }}\napi GET "/t" {{ respond json(0) }}\n'
 
@@ -93,6 +113,9 @@ EDGE_PROGRAMS = {
     "square_guarded": "if (n >= -94906265 && n <= 94906265) { n * n } else { 0 }",
     "sum_of_two": "n + (n - 4503599627370495)",
     "let_bound": "if (n >= 0) { const m = n - 1\n m - 1 } else { 0 }",
+    "remainder": "n % 7 + n % -7",
+    "quotient": "n / 7 + n / -3",
+    "quotient_of_sum": "(n + 2) / 2 - (n - 2) / 2",
 }
 EDGE_VALUES = [0, 1, -1, 2, -2, 3, 94906265, 94906266, -94906266, 2**31, -2**31 - 1,
                3002399751580330, 3002399751580331, -3002399751580331, -3002399751580330,
@@ -136,5 +159,6 @@ def test_results_at_the_edges_of_the_safe_range(name: str) -> None:
 
 def _intermediates_fit(name: str, n: int) -> bool:
     """Whether every intermediate result of EDGE_PROGRAMS[name] at `n` is a safe integer."""
-    steps = {"sum_of_two": [n - 4503599627370495], "let_bound": [n - 1] if n >= 0 else []}
+    steps = {"sum_of_two": [n - 4503599627370495], "let_bound": [n - 1] if n >= 0 else [],
+             "quotient_of_sum": [n + 2, n - 2]}
     return all(abs(x) <= MAX for x in steps.get(name, []))
