@@ -1,7 +1,7 @@
 """JS lowering: effect-checked IR -> one readable, deterministic JavaScript program.
 
-The output is the prelude (compiler/prelude.js) followed by the program, lowered
-twice (spec/execution.md section 12):
+The output is the program lowered twice (spec/execution.md section 12), linked with
+the runtime prelude it uses (compiler/linker.py):
 
 * the **precise tier** charges gas in pre-order exactly as spec/execution.md says
   (every charged node lowers to `(($G += cost) >= $L && $gx(), <node>)`), keeps
@@ -27,20 +27,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import resources
 
 from mtpscript.stdlib import decimal128
 
-from . import gas, nodes as n
+from . import gas, linker, nodes as n
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
 from .visitor import walk
-
-# The runtime prelude, then Decimal arithmetic (decimal.js replaces nothing the prelude
-# still needs: its function declarations are the only definitions of what they name).
-PRELUDE = "\n".join(resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-                    for name in ("prelude.js", "decimal.js"))
 
 CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
 BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
@@ -258,16 +252,14 @@ class Lowering:
         # decoding the request is then skipped (the host has validated it already).
         reads = ", ".join("true" if self.reads_request(route.decl) else "false"
                           for checked in self.modules for route in checked.typed.routes)
-        # The whole program is one function scope, which exports only `$main`: QuickJS reads
-        # a closure variable faster than a global one (3-7 % on call-heavy code).
-        head = ["(function () {", PRELUDE, f"const $CALL_COST = {gas.op_cost('call')};",
+        program = [f"const $CALL_COST = {gas.op_cost('call')};",
                 f"const $LIST_MAX = {gas.MAX_LIST_LENGTH}, $STRING_MAX = {gas.MAX_STRING_LENGTH};",
                 "// ---- union descriptors", *self.out, *tiers,
                 f"const $readsRequest = [{reads}];",
                 "function $main(index, request, gasLimit) {",
                 f"  return $entry({fast_entry}, [p$routes[index], p$init], $readsRequest[index] ? request : \"null\", gasLimit);",
-                "}", "globalThis.$main = $main;", "})();", ""]
-        return "\n".join(head)
+                "}", "globalThis.$main = $main;"]
+        return linker.link("\n".join(program))
 
     def lower_tier(self, prefix: str, fast: bool) -> str:
         """One tier's functions, constants, `{prefix}$init` and `{prefix}$routes`."""

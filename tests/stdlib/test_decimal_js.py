@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from mtpscript.compiler.lowering import PRELUDE
+from mtpscript.compiler.linker import PRELUDE
 from mtpscript.runtime import dispatch
 from mtpscript.runtime.engine import SealedVM, compile_js
 from mtpscript.stdlib import decimal128 as D
