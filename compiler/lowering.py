@@ -94,6 +94,7 @@ class Lowering:
         self.region_parent: list[int | None] = []   # enclosing region (None: a function body)
         self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region_prepaid: list[list[int]] = []   # per region: functions whose entry charge it prepays
+        self.region_self_calls: list[bool] = []     # per region: it makes a self call of a `$r` body
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
@@ -144,6 +145,7 @@ class Lowering:
         self.region_parent.append(None if root else self.region)
         self.region_calls.append(False)
         self.region_prepaid.append([])
+        self.region_self_calls.append(False)
         self.region = len(self.region_costs) - 1
         return f"\x00{kind}{self.region}\x00"
 
@@ -175,9 +177,15 @@ class Lowering:
     def render_regions(self, js: str) -> str:
         self.fast = False
 
-        def cost(region: int) -> int:
-            return self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
-        return _REGION.sub(lambda m: self.charge_cost(cost(int(m.group(2))), m.group(1) == "E"), js)
+        def start(m: re.Match) -> str:
+            region, expr = int(m.group(2)), m.group(1) == "E"
+            cost = self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
+            test = ""
+            if self.region_self_calls[region]:
+                test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
+                        else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
+            return self.charge_cost(cost, expr) + test
+        return _REGION.sub(start, js)
 
     # Fast tier, a recursive function with a `$r` body: its self calls prepay the charge
     # every call of it starts with (its root region's, else the least of its tail
@@ -185,8 +193,10 @@ class Lowering:
     # recursive function then often charges nothing itself. Charging earlier never
     # changes a response: it can only make the fast tier stop, and so bail out, sooner.
     def prepay_entry(self, sym: FunctionSym) -> None:
-        """A self call in the current region: prepay `sym`'s entry charge."""
+        """A self call in the current region: prepay `sym`'s entry charge, and test at the
+        region's start that the call stays within the depth limit (its depth is `$d + 1`)."""
         self.region_prepaid[self.region].append(id(sym))
+        self.region_self_calls[self.region] = True
 
     @staticmethod
     def entry_charge_statement(charge: int) -> str:
@@ -331,7 +341,7 @@ class Lowering:
                      f"  {self.entry_charge_statement(entry_charge)}"
                      f"const $d0 = $D, $r = {js_name}$r({', '.join([*entry_params, '$d0'])});\n"
                      f"  $D = $d0;\n  return $r;\n}}\n")
-            head = f"{entry}function {js_name}$r({', '.join([*entry_params, '$d'])}) {{\n  if ($d > {gas.DEPTH_LIMIT}) $deep();\n"
+            head = f"{entry}function {js_name}$r({', '.join([*entry_params, '$d'])}) {{\n"
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:

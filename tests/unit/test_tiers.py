@@ -210,13 +210,15 @@ def test_depth_limit_boundary_is_the_same_in_both_tiers(depth: int) -> None:
 
 
 def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
-    """A self call prepays the callee's entry charge (the least of its tail branches'):
-    fib's leaf branch has no charge of its own, and outside callers pay through the entry
-    wrapper. That every gas limit still gives the precise outcome is checked above."""
+    """A self call prepays the callee's entry charge (the least of its tail branches'),
+    and the region making it tests the callee's depth: fib's leaf branch has no charge and
+    no depth test of its own, and outside callers pay through the entry wrapper. That
+    every gas limit and depth still gives the precise outcome is checked above."""
     check = check_source(PROGRAMS["branches"], "tiers.mtp")
     js = lower_program(check)
     fast = js[js.index("function f0_fib$r("):js.index("function f0_pick(")]
     leaf = fast[fast.index("if ((v_n"):fast.index("} else {")]
-    assert "$G" not in leaf and "return v_n" in leaf
+    assert "$G" not in leaf and "$d" not in leaf and "return v_n" in leaf
+    assert fast.count("if ($d >= 1000) $deep();") == 1 and "$d > 1000" not in fast
     wrapper = js[js.index("function f0_fib("):js.index("function f0_fib$r(")]
     assert re.match(r"function f0_fib\(v_n\$\d+\) \{\n  if \(\(\$G \+= [1-9]\d*\) >= \$L\) \$gx\(\); ", wrapper)
