@@ -51,6 +51,21 @@ def test_memory_bomb_is_memory_exhausted(guest, source, limit, message):
         assert outcome.value == message
 
 
+@pytest.mark.parametrize("limit", [2 * MiB, 8 * MiB, None])
+def test_cyclic_garbage_is_collected_before_the_limit(limit):
+    # Reference counting cannot free a cycle; the cycle collector must run before the heap
+    # reaches its limit (the first run waits for GC_THRESHOLD, or half a smaller limit).
+    src = """
+    function churn() {
+      for (let i = 0; i < 40000; i++) { const a = { pad: "x".repeat(200 + i % 7) }; a.self = a; }
+      return "done";
+    }
+    """
+    with SealedVM(**({} if limit is None else {"memory_limit": limit})) as vm:
+        vm.run_bytecode(compile_js(src))
+        assert vm.call("churn") == "done"    # ~10 MiB of cycles, more than any limit here but the default
+
+
 def test_host_result_larger_than_the_heap_is_memory_exhausted(guest):
     outcome = guest.refused(
         "function f() { return Host.big().length }", call="f", host={"big": lambda: "x" * (32 * MiB)}, memory_limit=8 * MiB
