@@ -40,6 +40,7 @@ CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
 BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
 NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
 FAST_NUMBER_OPS = {"/": "$idiv", "%": "$imod"}     # + - * are inlined in the fast tier
+BATCHED_CALLBACKS = {"List.map", "List.filter", "List.fold"}   # callback last; see $callbacks
 SAFE_INTEGER = 2**53 - 1
 SAFE_RANGE = (-SAFE_INTEGER, SAFE_INTEGER)
 INT32_MAX = 2**31 - 1      # what the fast tier knows of any number
@@ -208,8 +209,8 @@ class Lowering:
         if self.fast and tail and parent == self.frame.root_region:
             self.frame.entry_branches.append(self.region)
 
-    def take_entry_charge(self, sym: FunctionSym, frame: _Frame) -> int:
-        """Move the charge every call of `sym` starts with out of its body; returns it."""
+    def take_entry_charge(self, frame: _Frame) -> int:
+        """Move the charge every run of `frame`'s body starts with out of it; returns it."""
         root = frame.root_region
         if frame.loops:      # a self tail call re-enters the body without a caller to prepay
             entry = []
@@ -220,7 +221,6 @@ class Lowering:
         charge = min((self.region_costs[r] for r in entry), default=0)
         for r in entry:
             self.region_costs[r] -= charge
-        self.entry_charges[id(sym)] = charge
         return charge
 
     def type_of(self, e) -> object:
@@ -328,7 +328,8 @@ class Lowering:
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
         loops, loop_params, depth_param = self.frame.loops, self.frame.loop_params, self.frame.depth_param
-        entry_charge = self.take_entry_charge(sym, self.frame) if depth_param else 0
+        entry_charge = self.take_entry_charge(self.frame) if depth_param else 0
+        self.entry_charges[id(sym)] = entry_charge
         self.frame = saved
         self.region = saved_region
         if saved.names:
@@ -598,7 +599,14 @@ class Lowering:
 
     def call(self, e: n.Call) -> str:
         sym = self.direct_target(e.callee)
-        args = [self.expr(a) for a in e.args]
+        if (self.fast and isinstance(sym, FunctionSym) and sym.builtin in BATCHED_CALLBACKS
+                and isinstance(e.args[-1], n.Lambda)):
+            # A lambda written as the callback: the library prepays its entry region too.
+            args = [self.expr(a) for a in e.args[:-1]]
+            fn, prepaid = self.lambda_(e.args[-1], prepay=True)
+            args += [fn, str(prepaid)] if prepaid else [fn]
+        else:
+            args = [self.expr(a) for a in e.args]
         if isinstance(sym, CtorSym):
             return self.construct(sym, args)
         if isinstance(sym, FunctionSym) and sym.builtin is not None:
@@ -723,23 +731,31 @@ class Lowering:
         return self.value_block(lambda out: self.match_statements(e, out, tail=False))
 
     def expr_Lambda(self, e: n.Lambda) -> str:
+        return self.lambda_(e)[0]
+
+    def lambda_(self, e: n.Lambda, prepay: bool = False) -> tuple[str, int]:
+        """The closure for `e`, and (fast tier, `prepay`) the charge of its entry region,
+        left out of its body for the caller to pay: `List.map`, `List.filter` and
+        `List.fold` pay it with the call cost of all their callbacks."""
         saved = self.frame
         self.outer_names.append(saved.names)
         self.frame = _Frame()
         params = [self.bind_local(p, p.name) for p in e.params]
         saved_region = self.region
         stmts: list[str] = [self.open_region("S", root=True)]
+        self.frame.root_region = self.region
         if isinstance(e.body, n.Block):
             self.tail_block(e.body, stmts, tail=True)
         else:
             self.tail_expr(e.body, stmts, tail=True)
         make = "$clo" if self.frame.returns_marker else "$cloPlain"
+        prepaid = self.take_entry_charge(self.frame) if prepay else 0
         self.frame = saved
         self.region = saved_region
         self.outer_names.pop()
         env = self.captured(e)
         fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n})"
-        return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])")
+        return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])"), prepaid
 
     def code_id(self, node) -> str:
         """A stable identity for a function's code: module (relative to the entry module's

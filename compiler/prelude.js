@@ -387,14 +387,14 @@ function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.l
 // fast tier, $callbacks charges all n calls and checks the depth once, before the first:
 // every callback runs at the same depth, and charging early only makes the fast tier
 // bail out sooner (spec/execution.md section 12). A $plain callback skips the marker test.
-function $callbacks(n) {
-  if (($G += $CALL_COST * n) >= $L) $gx();
+function $callbacks(n, prepaid) {   // prepaid: the entry region of a lambda written as the callback
+  if (($G += ($CALL_COST + (prepaid | 0)) * n) >= $L) $gx();
   if (++$D > $DEPTH) $deep();
 }
-function $List_map(xs, f) {
+function $List_map(xs, f, prepaid) {
   const r = [], n = xs.length;
   if ($tier === 1 && n) {
-    $callbacks(n);
+    $callbacks(n, prepaid);
     if (f.$plain) for (let i = 0; i < n; i++) r.push(f(xs[i]));
     else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); r.push(v); }
     $D--;
@@ -408,10 +408,10 @@ function $List_map(xs, f) {
   $sur(n);
   return r;
 }
-function $List_filter(xs, f) {
+function $List_filter(xs, f, prepaid) {
   const r = [], n = xs.length;
   if ($tier === 1 && n) {
-    $callbacks(n);
+    $callbacks(n, prepaid);
     if (f.$plain) for (let i = 0; i < n; i++) { if (f(xs[i])) r.push(xs[i]); }
     else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); if (v) r.push(xs[i]); }
     $D--;
@@ -425,11 +425,11 @@ function $List_filter(xs, f) {
   $sur(r.length);
   return r;
 }
-function $List_fold(xs, init, f) {
+function $List_fold(xs, init, f, prepaid) {
   let acc = init;
   const n = xs.length;
   if ($tier === 1 && n) {
-    $callbacks(n);
+    $callbacks(n, prepaid);
     if (f.$plain) for (let i = 0; i < n; i++) acc = f(acc, xs[i]);
     else for (let i = 0; i < n; i++) { acc = f(acc, xs[i]); if (acc instanceof $TC) acc = $unwind(acc); }
     $D--;

@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from mtpscript.compiler import gas
 from mtpscript.compiler.lowering import lower_program
 from mtpscript.compiler.manifest import build_manifest
 from mtpscript.compiler.modules import check_source
@@ -97,7 +98,10 @@ api GET "/t" {
   const e = List.fold(xs, 0, (s: number, x: number) => s + x)
   const f = List.fold(xs, 0, (s: number, x: number) => inc(s))
   const g = List.map(List.range(0, 0), (x: number) => x)
-  respond json({ a: a, b: b, c: c, d: d, e: e, f: f, g: g })
+  const h = List.map(xs, (x: number) => { const y = x * 3; if (y > 6) { y - 1 } else { y + inc(x) } })
+  const k = List.fold(xs, 0, (s: number, x: number) => if (x % 2 == 0) { s + x } else { s })
+  const m = List.filter(xs, (x: number) => { const y = x * x; y > 3 && odd(y) })
+  respond json({ a: a, b: b, c: c, d: d, e: e, f: f, g: g, h: h, k: k, m: m })
 }
 ''',
     "tail_loops": '''
@@ -168,7 +172,24 @@ def test_the_fast_tier_finishes_ordinary_requests() -> None:
     tier, outcome = _tier_after(PROGRAMS["callbacks"])     # plain callbacks and ones that tail call
     assert (tier, outcome["status"]) == (1, 200)
     js = lower_program(check_source(PROGRAMS["callbacks"], "tiers.mtp"))
-    assert js.count("$cloPlain((") == 2 * 4 and js.count("$clo((") == 2 * 3
+    assert js.count("$cloPlain((") == 2 * 7 and js.count("$clo((") == 2 * 3
+
+
+def test_a_lambda_written_as_the_callback_has_its_entry_charge_paid_by_the_library() -> None:
+    """List.map/filter/fold charge, with their callbacks' call cost, the charge a lambda
+    written in the call starts with (its entry region, else the least of its tail
+    branches'); the lambda charges only the rest. Every gas limit still gives the precise
+    outcome (test_every_gas_limit_gives_the_precise_outcome[callbacks])."""
+    js = lower_program(check_source(PROGRAMS["callbacks"], "tiers.mtp"))
+    fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+    made = re.findall(r'\}\), "tiers\.mtp:(\d+):\d+", \[\]\)(?:, (\d+))?\)', fast)
+    prepaid = {int(line): int(cost or 0) for line, cost in made}
+    assert prepaid[6] == gas.op_cost("read") + gas.op_cost("literal") + gas.op_cost("*")     # x * 2
+    assert all(prepaid[line] > 0 for line in range(6, 16))
+    h = fast[fast.index("v_h$"):fast.index("v_k$")]
+    assert h.count("$G +=") == 1        # one branch costs more than the other: it charges the rest
+    precise = js[js.index("// ---- precise tier"):]
+    assert not re.search(r'\}\), "tiers\.mtp:\d+:\d+", \[\]\), \d+\)', precise)
 
 
 @pytest.mark.parametrize("src, why", [
