@@ -22,7 +22,7 @@ API
     to the VM form a reference cycle through the engine that Python's garbage
     collector cannot see). The constructor runs the hardening script before any
     guest code can run (see :mod:`.hardening`); creating and closing a sealed VM
-    costs ~0.45 ms, of which ~0.35 ms is hardening (``benchmarks/vm_overhead.py``).
+    costs ~0.36 ms, of which ~0.25 ms is hardening (``benchmarks/vm_overhead.py``).
     A VM is bound to the thread that created it (the engine's stack check is
     calibrated on that thread's stack).
 

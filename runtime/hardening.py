@@ -15,8 +15,7 @@ Order of the per-VM hardening script (all of it runs before guest code):
    ``(async function*(){}).constructor`` reach nothing;
 3. delete :data:`REMOVED_GLOBALS` and :data:`REMOVED_PROPERTIES`, and install
    the :data:`GLOBAL_OBJECT_GUARDS` (an engine-bug workaround);
-4. ``Object.freeze`` every object of :data:`INTRINSICS` (493 objects, ~1,470 own
-   properties) — a fixed list of access paths, precomputed by a reflective walk at
+4. ``Object.freeze`` every object of :data:`INTRINSICS` (332 objects) — a fixed list of access paths, precomputed by a reflective walk at
    development time; the walk itself never runs per request;
 5. make every remaining own property of the global object non-writable and
    non-configurable. The global object itself stays extensible so that the
@@ -24,14 +23,16 @@ Order of the per-VM hardening script (all of it runs before guest code):
    freezes it when it seals the VM (see ``engine.SealedVM``).
 
 Cost per VM (p50, 2-core machine, ``benchmarks/vm_overhead.py``): a bare runtime +
-context ~105 µs; the whole hardening ~345 µs more. Alternatives measured for step 4
-(total per VM): a reflective deep walk + freeze ~2,100 µs; straight-line code with
-one local per object ~475 µs; with an array ~450 µs; a data-driven loop over
-encoded paths ~515 µs; the chosen hybrid (parents kept in an array, leaves frozen
-in place, see :func:`_freeze_js`) ~435 µs. About a third of step 4 is QuickJS
+context ~110 µs; the whole hardening ~250 µs more (~335 µs when the binary-data and
+keyed-collection constructors of :data:`REMOVED_GLOBALS` were still frozen: 493
+objects). Alternatives measured for step 4, with the 493 objects (total per VM): a
+reflective deep walk + freeze ~2,100 µs; straight-line code with one local per
+object ~475 µs; with an array ~450 µs; a data-driven loop over encoded paths ~515
+µs; the chosen hybrid (parents kept in an array, leaves frozen in place, see
+:func:`_freeze_js`) ~435 µs. About a third of step 4 is QuickJS
 creating the built-in function objects it otherwise instantiates lazily on first
-access — freezing them requires them to exist; another ~55 µs is reading the
-~36 KB of hardening bytecode.
+access — freezing them requires them to exist; another ~55 µs was reading the
+~36 KB of hardening bytecode (29 KB now).
 
 Paths in :data:`INTRINSICS` start at a root (``globalThis`` or a ``%Name%`` of
 :data:`HIDDEN_ROOTS`) followed by steps: ``.key`` (a data property), ``[@@name]``
@@ -68,6 +69,27 @@ REMOVED_GLOBALS: tuple[str, ...] = (
     "FinalizationRegistry",
     "SharedArrayBuffer",
     "Atomics",
+    # binary data and keyed collections: lowered code never uses them (a List is an
+    # Array, a Map a sorted array of pairs), no syntax reaches them, and freezing what
+    # they hold (about a third of all intrinsics) cost every VM ~65 µs
+    "ArrayBuffer",
+    "DataView",
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Float16Array",
+    "Float32Array",
+    "Float64Array",
+    "Map",
+    "Set",
+    "WeakMap",
+    "WeakSet",
     # absent in this build: timers, event loop, host OS, module loading, consoles
     "setTimeout",
     "clearTimeout",
@@ -107,11 +129,8 @@ HIDDEN_ROOTS: dict[str, str] = {
     "%AsyncFunction.prototype%": "Object.getPrototypeOf(async function () {})",
     "%GeneratorFunction.prototype%": "Object.getPrototypeOf(function* () {})",
     "%AsyncGeneratorFunction.prototype%": "Object.getPrototypeOf(async function* () {})",
-    "%TypedArray%": "Object.getPrototypeOf(Int8Array)",
     "%ArrayIteratorPrototype%": "Object.getPrototypeOf([][Symbol.iterator]())",
     "%StringIteratorPrototype%": 'Object.getPrototypeOf(""[Symbol.iterator]())',
-    "%MapIteratorPrototype%": "Object.getPrototypeOf(new Map().entries())",
-    "%SetIteratorPrototype%": "Object.getPrototypeOf(new Set().values())",
     "%RegExpStringIteratorPrototype%": 'Object.getPrototypeOf(/a/[Symbol.matchAll](""))',
     "%IteratorHelperPrototype%": "Object.getPrototypeOf([].values().map((x) => x))",
     "%WrapForValidIteratorPrototype%": "Object.getPrototypeOf(Iterator.from({ next() {} }))",
@@ -157,11 +176,8 @@ INTRINSICS: tuple[str, ...] = (
     "%AsyncFunction.prototype%",
     "%GeneratorFunction.prototype%",
     "%AsyncGeneratorFunction.prototype%",
-    "%TypedArray%",
     "%ArrayIteratorPrototype%",
     "%StringIteratorPrototype%",
-    "%MapIteratorPrototype%",
-    "%SetIteratorPrototype%",
     "%RegExpStringIteratorPrototype%",
     "%IteratorHelperPrototype%",
     "%WrapForValidIteratorPrototype%",
@@ -197,24 +213,6 @@ INTRINSICS: tuple[str, ...] = (
     "globalThis.BigInt",
     "globalThis.RegExp",
     "globalThis.JSON",
-    "globalThis.Map",
-    "globalThis.Set",
-    "globalThis.WeakMap",
-    "globalThis.WeakSet",
-    "globalThis.ArrayBuffer",
-    "globalThis.Uint8ClampedArray",
-    "globalThis.Int8Array",
-    "globalThis.Uint8Array",
-    "globalThis.Int16Array",
-    "globalThis.Uint16Array",
-    "globalThis.Int32Array",
-    "globalThis.Uint32Array",
-    "globalThis.BigInt64Array",
-    "globalThis.BigUint64Array",
-    "globalThis.Float16Array",
-    "globalThis.Float32Array",
-    "globalThis.Float64Array",
-    "globalThis.DataView",
     "globalThis.Promise",
     "%Object.prototype%.toString",
     "%Object.prototype%.toLocaleString",
@@ -254,14 +252,8 @@ INTRINSICS: tuple[str, ...] = (
     "%Function.prototype%[@@hasInstance]",
     "%GeneratorFunction.prototype%.prototype",
     "%AsyncGeneratorFunction.prototype%.prototype",
-    "%TypedArray%.from",
-    "%TypedArray%.of",
-    "%TypedArray%.prototype",
-    "%TypedArray%[@@species]<get>",
     "%ArrayIteratorPrototype%.next",
     "%StringIteratorPrototype%.next",
-    "%MapIteratorPrototype%.next",
-    "%SetIteratorPrototype%.next",
     "%RegExpStringIteratorPrototype%.next",
     "%IteratorHelperPrototype%.next",
     "%IteratorHelperPrototype%.return",
@@ -368,32 +360,6 @@ INTRINSICS: tuple[str, ...] = (
     "globalThis.JSON.parse",
     "globalThis.JSON.rawJSON",
     "globalThis.JSON.stringify",
-    "globalThis.Map.groupBy",
-    "globalThis.Map.prototype",
-    "globalThis.Map[@@species]<get>",
-    "globalThis.Set.groupBy",
-    "globalThis.Set.prototype",
-    "globalThis.Set[@@species]<get>",
-    "globalThis.WeakMap.prototype",
-    "globalThis.WeakSet.prototype",
-    "globalThis.ArrayBuffer.isView",
-    "globalThis.ArrayBuffer.prototype",
-    "globalThis.ArrayBuffer[@@species]<get>",
-    "globalThis.Uint8ClampedArray.prototype",
-    "globalThis.Int8Array.prototype",
-    "globalThis.Uint8Array.fromBase64",
-    "globalThis.Uint8Array.fromHex",
-    "globalThis.Uint8Array.prototype",
-    "globalThis.Int16Array.prototype",
-    "globalThis.Uint16Array.prototype",
-    "globalThis.Int32Array.prototype",
-    "globalThis.Uint32Array.prototype",
-    "globalThis.BigInt64Array.prototype",
-    "globalThis.BigUint64Array.prototype",
-    "globalThis.Float16Array.prototype",
-    "globalThis.Float32Array.prototype",
-    "globalThis.Float64Array.prototype",
-    "globalThis.DataView.prototype",
     "globalThis.Promise.resolve",
     "globalThis.Promise.reject",
     "globalThis.Promise.all",
@@ -410,42 +376,6 @@ INTRINSICS: tuple[str, ...] = (
     "%AsyncGeneratorFunction.prototype%.prototype.next",
     "%AsyncGeneratorFunction.prototype%.prototype.return",
     "%AsyncGeneratorFunction.prototype%.prototype.throw",
-    "%TypedArray%.prototype.length<get>",
-    "%TypedArray%.prototype.at",
-    "%TypedArray%.prototype.with",
-    "%TypedArray%.prototype.buffer<get>",
-    "%TypedArray%.prototype.byteLength<get>",
-    "%TypedArray%.prototype.byteOffset<get>",
-    "%TypedArray%.prototype.set",
-    "%TypedArray%.prototype.values",
-    "%TypedArray%.prototype.keys",
-    "%TypedArray%.prototype.entries",
-    "%TypedArray%.prototype.copyWithin",
-    "%TypedArray%.prototype.every",
-    "%TypedArray%.prototype.some",
-    "%TypedArray%.prototype.forEach",
-    "%TypedArray%.prototype.map",
-    "%TypedArray%.prototype.filter",
-    "%TypedArray%.prototype.reduce",
-    "%TypedArray%.prototype.reduceRight",
-    "%TypedArray%.prototype.fill",
-    "%TypedArray%.prototype.find",
-    "%TypedArray%.prototype.findIndex",
-    "%TypedArray%.prototype.findLast",
-    "%TypedArray%.prototype.findLastIndex",
-    "%TypedArray%.prototype.reverse",
-    "%TypedArray%.prototype.toReversed",
-    "%TypedArray%.prototype.slice",
-    "%TypedArray%.prototype.subarray",
-    "%TypedArray%.prototype.sort",
-    "%TypedArray%.prototype.toSorted",
-    "%TypedArray%.prototype.join",
-    "%TypedArray%.prototype.toLocaleString",
-    "%TypedArray%.prototype.indexOf",
-    "%TypedArray%.prototype.lastIndexOf",
-    "%TypedArray%.prototype.includes",
-    "%TypedArray%.prototype.toString",
-    "%TypedArray%.prototype[@@toStringTag]<get>",
     "globalThis.Error.prototype.toString",
     "globalThis.Array.prototype.at",
     "globalThis.Array.prototype.with",
@@ -466,6 +396,7 @@ INTRINSICS: tuple[str, ...] = (
     "globalThis.Array.prototype.lastIndexOf",
     "globalThis.Array.prototype.includes",
     "globalThis.Array.prototype.join",
+    "globalThis.Array.prototype.toString",
     "globalThis.Array.prototype.toLocaleString",
     "globalThis.Array.prototype.pop",
     "globalThis.Array.prototype.push",
@@ -567,79 +498,6 @@ INTRINSICS: tuple[str, ...] = (
     "globalThis.RegExp.prototype[@@matchAll]",
     "globalThis.RegExp.prototype[@@search]",
     "globalThis.RegExp.prototype[@@split]",
-    "globalThis.Map.prototype.set",
-    "globalThis.Map.prototype.get",
-    "globalThis.Map.prototype.getOrInsert",
-    "globalThis.Map.prototype.getOrInsertComputed",
-    "globalThis.Map.prototype.has",
-    "globalThis.Map.prototype.delete",
-    "globalThis.Map.prototype.clear",
-    "globalThis.Map.prototype.size<get>",
-    "globalThis.Map.prototype.forEach",
-    "globalThis.Map.prototype.values",
-    "globalThis.Map.prototype.keys",
-    "globalThis.Map.prototype.entries",
-    "globalThis.Set.prototype.add",
-    "globalThis.Set.prototype.has",
-    "globalThis.Set.prototype.delete",
-    "globalThis.Set.prototype.clear",
-    "globalThis.Set.prototype.size<get>",
-    "globalThis.Set.prototype.forEach",
-    "globalThis.Set.prototype.isDisjointFrom",
-    "globalThis.Set.prototype.isSubsetOf",
-    "globalThis.Set.prototype.isSupersetOf",
-    "globalThis.Set.prototype.intersection",
-    "globalThis.Set.prototype.difference",
-    "globalThis.Set.prototype.symmetricDifference",
-    "globalThis.Set.prototype.union",
-    "globalThis.Set.prototype.values",
-    "globalThis.Set.prototype.entries",
-    "globalThis.WeakMap.prototype.set",
-    "globalThis.WeakMap.prototype.get",
-    "globalThis.WeakMap.prototype.getOrInsert",
-    "globalThis.WeakMap.prototype.getOrInsertComputed",
-    "globalThis.WeakMap.prototype.has",
-    "globalThis.WeakMap.prototype.delete",
-    "globalThis.WeakSet.prototype.add",
-    "globalThis.WeakSet.prototype.has",
-    "globalThis.WeakSet.prototype.delete",
-    "globalThis.ArrayBuffer.prototype.byteLength<get>",
-    "globalThis.ArrayBuffer.prototype.maxByteLength<get>",
-    "globalThis.ArrayBuffer.prototype.resizable<get>",
-    "globalThis.ArrayBuffer.prototype.detached<get>",
-    "globalThis.ArrayBuffer.prototype.resize",
-    "globalThis.ArrayBuffer.prototype.slice",
-    "globalThis.ArrayBuffer.prototype.transfer",
-    "globalThis.ArrayBuffer.prototype.transferToFixedLength",
-    "globalThis.Uint8Array.prototype.toBase64",
-    "globalThis.Uint8Array.prototype.toHex",
-    "globalThis.Uint8Array.prototype.setFromBase64",
-    "globalThis.Uint8Array.prototype.setFromHex",
-    "globalThis.DataView.prototype.buffer<get>",
-    "globalThis.DataView.prototype.byteLength<get>",
-    "globalThis.DataView.prototype.byteOffset<get>",
-    "globalThis.DataView.prototype.getInt8",
-    "globalThis.DataView.prototype.getUint8",
-    "globalThis.DataView.prototype.getInt16",
-    "globalThis.DataView.prototype.getUint16",
-    "globalThis.DataView.prototype.getInt32",
-    "globalThis.DataView.prototype.getUint32",
-    "globalThis.DataView.prototype.getBigInt64",
-    "globalThis.DataView.prototype.getBigUint64",
-    "globalThis.DataView.prototype.getFloat16",
-    "globalThis.DataView.prototype.getFloat32",
-    "globalThis.DataView.prototype.getFloat64",
-    "globalThis.DataView.prototype.setInt8",
-    "globalThis.DataView.prototype.setUint8",
-    "globalThis.DataView.prototype.setInt16",
-    "globalThis.DataView.prototype.setUint16",
-    "globalThis.DataView.prototype.setInt32",
-    "globalThis.DataView.prototype.setUint32",
-    "globalThis.DataView.prototype.setBigInt64",
-    "globalThis.DataView.prototype.setBigUint64",
-    "globalThis.DataView.prototype.setFloat16",
-    "globalThis.DataView.prototype.setFloat32",
-    "globalThis.DataView.prototype.setFloat64",
     "globalThis.Promise.prototype.then",
     "globalThis.Promise.prototype.catch",
     "globalThis.Promise.prototype.finally",
@@ -839,18 +697,17 @@ def walk_script(function_name: str = "__mtp_walk") -> str:
             f"  roots.push([{json.dumps(n)}, {e}]);\n" for n, e in HIDDEN_ROOTS.items()
         )
         + """\
-  const seen = new Map();
-  const queue = [];
+  const queue = [], paths = [];   // (no Map: the hardened VM has none)
   const out = [];
   const add = (o, path) => {
-    if ((typeof o !== "object" && typeof o !== "function") || o === null || seen.has(o)) return;
-    seen.set(o, path);
+    if ((typeof o !== "object" && typeof o !== "function") || o === null || queue.includes(o)) return;
     queue.push(o);
+    paths.push(path);
   };
   for (const [n, o] of roots) add(o, n);
   for (let i = 0; i < queue.length; i++) {
     const o = queue[i];
-    const p = seen.get(o);
+    const p = paths[i];
     const nd = Object.getOwnPropertyDescriptor(o, "name");
     const name = typeof o === "function" && nd && typeof nd.value === "string" ? nd.value : "";
     out.push([p, Object.isFrozen(o), typeof o, name]);
