@@ -391,11 +391,15 @@ function $callbacks(n, prepaid) {   // prepaid: the entry region of a lambda wri
   if (($G += ($CALL_COST + (prepaid | 0)) * n) >= $L) $gx();
   if (++$D > $DEPTH) $deep();
 }
+// In the fast tier a plain callback (a lambda that never returns a tail-call marker) is
+// run by the frozen native Array.prototype.map/filter/reduce: it is given (x, i, xs) or
+// (acc, x, i, xs) and reads only its declared parameters.
 function $List_map(xs, f, prepaid) {
-  const r = [], n = xs.length;
+  let r = [];
+  const n = xs.length;
   if ($tier === 1 && n) {
     $callbacks(n, prepaid);
-    if (f.$plain) for (let i = 0; i < n; i++) r.push(f(xs[i]));
+    if (f.$plain) r = xs.map(f);
     else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); r.push(v); }
     $D--;
   } else {
@@ -409,10 +413,11 @@ function $List_map(xs, f, prepaid) {
   return r;
 }
 function $List_filter(xs, f, prepaid) {
-  const r = [], n = xs.length;
+  let r = [];
+  const n = xs.length;
   if ($tier === 1 && n) {
     $callbacks(n, prepaid);
-    if (f.$plain) for (let i = 0; i < n; i++) { if (f(xs[i])) r.push(xs[i]); }
+    if (f.$plain) r = xs.filter(f);
     else for (let i = 0; i < n; i++) { let v = f(xs[i]); if (v instanceof $TC) v = $unwind(v); if (v) r.push(xs[i]); }
     $D--;
   } else {
@@ -430,7 +435,7 @@ function $List_fold(xs, init, f, prepaid) {
   const n = xs.length;
   if ($tier === 1 && n) {
     $callbacks(n, prepaid);
-    if (f.$plain) for (let i = 0; i < n; i++) acc = f(acc, xs[i]);
+    if (f.$plain) acc = xs.reduce(f, acc);
     else for (let i = 0; i < n; i++) { acc = f(acc, xs[i]); if (acc instanceof $TC) acc = $unwind(acc); }
     $D--;
   } else {

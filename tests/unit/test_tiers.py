@@ -123,6 +123,24 @@ api GET "/t" {
 }
 
 
+# Recursion through a plain callback (in the fast tier, run by the native Array method),
+# one library function per program so that none hides another's depth limit.
+PLAIN_CALLBACK_RECURSION = '''
+function viaMap(n: number): number {
+  if (n <= 0) { 1 } else { List.fold(List.map([n], (x: number) => viaMap(x - 1) + 1), 0, (a: number, b: number) => a + b) }
+}
+function viaFilter(n: number): number {
+  if (n <= 0) { 1 } else { List.length(List.filter([n], (x: number) => viaFilter(x - 1) > 0)) }
+}
+function viaFold(n: number): number {
+  if (n <= 0) { 1 } else { List.fold([n], 0, (a: number, x: number) => a + viaFold(x - 1)) }
+}
+api GET "/t" { respond json(CALL(DEPTH / 2)) }
+'''
+for _name in ("viaMap", "viaFilter", "viaFold"):
+    PROGRAMS[f"depth_{_name}"] = PLAIN_CALLBACK_RECURSION.replace("CALL", _name)
+
+
 def _programs(src: str) -> tuple[object, Program, Program]:
     check = check_source(src, "tiers.mtp")
     assert not check.diagnostics, [str(d) for d in check.diagnostics]
@@ -220,10 +238,12 @@ def test_effects_run_once_when_the_request_is_rerun() -> None:
 
 
 @pytest.mark.parametrize("depth", [996, 997, 998, 999, 1000, 1001])
-def test_depth_limit_boundary_is_the_same_in_both_tiers(depth: int) -> None:
+@pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold"])
+def test_depth_limit_boundary_is_the_same_in_both_tiers(name: str, depth: int) -> None:
     """Recursion through self calls (kept as a parameter in the fast tier), plain calls,
-    closures, library callbacks and a constant's initialiser, right at the depth limit."""
-    check, shipped, precise = _programs(PROGRAMS["depth_mixed"].replace("DEPTH", str(depth)))
+    closures, library callbacks (plain ones run by the native Array methods in the fast
+    tier) and a constant's initialiser, right at the depth limit."""
+    check, shipped, precise = _programs(PROGRAMS[name].replace("DEPTH", str(depth)))
     ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
     got = _outcome(shipped, 10_000_000)
     assert got == _outcome(precise, 10_000_000)
