@@ -50,6 +50,7 @@ SAFE_SQUARE_BOUND = "8.112963841460668e31"
 NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
+_LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
 
 
@@ -462,8 +463,13 @@ class Lowering:
 
     # ------------------------------------------------------------ match
     def match_statements(self, e: n.Match, out: list[str], tail: bool) -> None:
-        subject = self.fresh("$s")
-        out.append(f"{self.charge('match')}const {subject} = {self.expr(e.subject)};")
+        charge, subject = self.charge("match"), self.expr(e.subject)
+        # Fast tier: a subject that is a local is tested and destructured in place (the
+        # tests and bindings all run before the arm's body, so a self tail loop that
+        # reassigns it cannot interfere).
+        if not (self.fast and _LOCAL.fullmatch(subject)):
+            value, subject = subject, self.fresh("$s")
+            out.append(f"{charge}const {subject} = {value};")
         saved = self.region
         # Fast tier: the (pure) pattern tests are charged at the start of the arm that is
         # taken: arm i's region inherits the match_case charges of arms 1..i (and arm 0's

@@ -263,3 +263,14 @@ def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
     assert fast.count("if ($d >= 1000) $deep();") == 1 and "$d > 1000" not in fast
     wrapper = js[js.index("function f0_fib("):js.index("function f0_fib$r(")]
     assert re.match(r"function f0_fib\(v_n\$\d+\) \{\n  if \(\(\$G \+= [1-9]\d*\) >= \$L\) \$gx\(\); ", wrapper)
+
+
+def test_a_match_on_a_local_is_not_copied_in_the_fast_tier() -> None:
+    """The fast tier tests and destructures a local subject in place (the precise tier
+    charges the read, so it keeps the copy); every gas limit still agrees (above)."""
+    js = lower_program(check_source(PROGRAMS["recursive_entry_charges"], "tiers.mtp"))
+    fast = js[js.index("function f0_sum$r("):js.index("function f0_pre(")]
+    param = re.match(r"function f0_sum\$r\((v_t\$\d+), \$d\)", fast).group(1)
+    assert "const $s" not in fast and f"{param}[0] === $V_Tree_Leaf" in fast
+    precise = js[js.index("function pf0_sum("):js.index("function pf0_pre(")]
+    assert "const $s" in precise
