@@ -34,7 +34,7 @@ from . import gas, linker, nodes as n
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
-from .visitor import walk
+from .visitor import children, walk
 
 CTOR_ROWS = {"Some": "Some", "None": "None", "Ok": "Ok", "Err": "Err"}
 BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
@@ -51,6 +51,8 @@ NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!
 MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
+_TEMP = re.compile(r"\$c\d+\b")           # a computed_once temporary ...
+_TEMP_ASSIGNED = re.compile(r"\((\$c\d+) = ")   # ... and where one is assigned
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
 
 
@@ -74,6 +76,8 @@ class _Frame:
     root_region: int | None = None                          # fast tier: the region the body starts in
     entry_branches: list[int] = field(default_factory=list) # fast tier: the branch regions of its tail if/match
     bounds: dict[int, tuple[int, int]] = field(default_factory=dict)   # fast tier: id(Local) -> known range
+    computed: dict[tuple, tuple[str, tuple[int, int]]] = field(default_factory=dict)   # see computed_once
+    temps: list[str] = field(default_factory=list)          # fast tier: its `$c` temporaries
 
 
 class Lowering:
@@ -100,6 +104,7 @@ class Lowering:
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
+        self.repeated: set[int] = set()     # fast tier: id(Binary) of arithmetic computed more than once
 
     def name_globals(self, prefix: str) -> None:
         """JS names of the top-level functions and constants for one tier."""
@@ -283,6 +288,7 @@ class Lowering:
         routes: list[str] = []
         for checked in self.modules:
             self.typed = checked.typed
+            self.repeated = self.repeated_arithmetic(checked.typed.module) if fast else set()
             for item in checked.typed.module.items:
                 if isinstance(item, n.FunctionDecl):
                     sym = checked.typed.values[item.name]
@@ -294,7 +300,7 @@ class Lowering:
                     # Evaluated on first read, or by $init in declaration order (spec/execution.md section 7).
                     region = self.open_region("S", root=True)
                     init = f"{region}{self.charge('binding')}{js}$v = {self.expr(item.value)}; {js}$ready = true;"
-                    init = " ".join(self.scratch([init]))
+                    init = " ".join(self.scratch([init], self.frame))
                     body.append(f"let {js}$v, {js}$ready = false;\n"
                                 f"function {js}() {{\n"
                                 f"  if (!{js}$ready) {{ {init} }}\n"
@@ -328,8 +334,9 @@ class Lowering:
         self.tail_block(decl.body, stmts, tail=True)
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
-        loops, loop_params, depth_param = self.frame.loops, self.frame.loop_params, self.frame.depth_param
-        entry_charge = self.take_entry_charge(self.frame) if depth_param else 0
+        body_frame = self.frame
+        loops, loop_params, depth_param = body_frame.loops, body_frame.loop_params, body_frame.depth_param
+        entry_charge = self.take_entry_charge(body_frame) if depth_param else 0
         self.entry_charges[id(sym)] = entry_charge
         self.frame = saved
         self.region = saved_region
@@ -347,19 +354,21 @@ class Lowering:
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:
-            return head + "\n".join("  " + s for s in self.scratch(stmts)) + "\n}"
+            return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}"
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
-        scratch = "".join(f"  {s}\n" for s in self.scratch(stmts)[:-len(stmts)] if stmts)
+        scratch = "".join(f"  {s}\n" for s in self.scratch(stmts, body_frame)[:-len(stmts)] if stmts)
         return f"{head}{scratch}  for (;;) {{\n{copy}{body}\n  }}\n}}"
 
     @staticmethod
-    def scratch(stmts: list[str]) -> list[str]:
-        """`stmts` with the fast tier's scratch register `$u` declared, if they use it: a
-        local of each function (the value of an inline check or call lives there for a
-        moment, never across an evaluation). A `var`: QuickJS checks every read of a `let`
-        for its temporal dead zone, which costs 3-6 % on call-heavy code."""
-        return ["var $u;", *stmts] if any("$u" in x for x in stmts) else stmts
+    def scratch(stmts: list[str], frame: _Frame) -> list[str]:
+        """`stmts` with the fast tier's scratch register `$u` declared, if they use it, and
+        `frame`'s temporaries (`computed_once`): locals of each function (the value of an
+        inline check or call lives in `$u` for a moment, never across an evaluation). A
+        `var`: QuickJS checks every read of a `let` for its temporal dead zone, which costs
+        3-6 % on call-heavy code."""
+        names = (["$u"] if any("$u" in x for x in stmts) else []) + frame.temps
+        return [f"var {', '.join(names)};", *stmts] if names else stmts
 
     @staticmethod
     def prefixed(prefix: str, js: str) -> str:
@@ -391,7 +400,7 @@ class Lowering:
             body = self.bind_local(api.body_param, api.body_param.name)
             stmts.append(f"const {body} = {request}.$typedBody;")
         self.tail_block(api.body, stmts, tail=True)
-        return f"function {js_name}({request}) {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n}"
+        return f"function {js_name}({request}) {{\n" + "\n".join("  " + s for s in self.scratch(stmts, self.frame)) + "\n}"
 
     # ------------------------------------------------------------ statements
     def tail_block(self, block: n.Block, out: list[str], tail: bool) -> None:
@@ -571,12 +580,12 @@ class Lowering:
 
     def tail_call(self, e: n.Call, out: list[str]) -> None:
         sym = self.direct_target(e.callee)
+        callee = self.name_of(sym) if sym is not None else self.expr(e.callee)   # JS evaluates it first
         args = [self.expr(a) for a in e.args]
         if sym is not None and sym is self.frame.self_sym:
             self.frame.loops = True
             out.append(f"{{ {self.rebind_loop_params(e.args, args)}continue; }}")
             return
-        callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
         self.frame.returns_marker = True
         out.append(f"return $tc({callee}, [{', '.join(args)}]);")
 
@@ -598,6 +607,8 @@ class Lowering:
                     pending.remove(ready)
                     direct.append(ready)
                 ready = ready is not None
+            if not self.computed_in_order(args, pending + direct):
+                pending, direct = list(range(len(args))), []
         temps = {k: self.fresh("$a") for k in pending}
         return ("".join(f"const {temps[k]} = {args[k]}; " for k in pending)
                 + "".join(f"{params[j]} = {args[j]}; " for j in direct if args[j] != params[j])
@@ -605,6 +616,7 @@ class Lowering:
 
     def call(self, e: n.Call) -> str:
         sym = self.direct_target(e.callee)
+        callee = self.expr(e.callee) if sym is None else None    # JS evaluates it first
         if (self.fast and isinstance(sym, FunctionSym) and sym.builtin in BATCHED_CALLBACKS
                 and isinstance(e.args[-1], n.Lambda)):
             # A lambda written as the callback: the library prepays its entry region too.
@@ -617,7 +629,7 @@ class Lowering:
             return self.construct(sym, args)
         if isinstance(sym, FunctionSym) and sym.builtin is not None:
             return self.builtin_call(sym.builtin, args, e)
-        callee = self.name_of(sym) if sym is not None else self.expr(e.callee)
+        callee = self.name_of(sym) if sym is not None else callee
         self.mark_call()
         cost = gas.op_cost("call")
         if self.fast and self.frame.depth_param and sym is self.frame.self_sym:
@@ -754,13 +766,14 @@ class Lowering:
             self.tail_block(e.body, stmts, tail=True)
         else:
             self.tail_expr(e.body, stmts, tail=True)
-        make = "$clo" if self.frame.returns_marker else "$cloPlain"
-        prepaid = self.take_entry_charge(self.frame) if prepay else 0
+        body_frame = self.frame
+        make = "$clo" if body_frame.returns_marker else "$cloPlain"
+        prepaid = self.take_entry_charge(body_frame) if prepay else 0
         self.frame = saved
         self.region = saved_region
         self.outer_names.pop()
         env = self.captured(e)
-        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts)) + "\n})"
+        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n})"
         return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])"), prepaid
 
     def code_id(self, node) -> str:
@@ -847,9 +860,70 @@ class Lowering:
             raise LoweringError(f"internal: operator {op} on {operand}")
         if not self.fast:
             return self.charged(gas.op_cost(op), f"{NUMBER_OPS[op]}({left}, {right})")
-        if op in FAST_NUMBER_OPS:
-            return self.charged(gas.op_cost(op), self.division(e, left, right))
-        return self.charged(gas.op_cost(op), self.checked_arithmetic(e, left, right))
+        lower = self.division if op in FAST_NUMBER_OPS else self.checked_arithmetic
+        return self.charged(gas.op_cost(op), self.computed_once(e, lambda: lower(e, left, right)))
+
+    # ------------------------------------------------------------ fast-tier common arithmetic
+    def arithmetic_key(self, e) -> tuple | None:
+        """What a `number` expression computes, when it is arithmetic on locals and literals
+        only (so its value cannot change while a function body runs), else None."""
+        if isinstance(e, n.IntLit):
+            return ("literal", e.value)
+        if isinstance(e, n.Name):
+            sym = self.typed.refs.get(id(e))
+            return ("local", id(sym)) if isinstance(sym, Local) else None
+        if isinstance(e, n.Binary) and e.op in NUMBER_OPS and self.type_of(e) == NUMBER:
+            left, right = self.arithmetic_key(e.left), self.arithmetic_key(e.right)
+            return (e.op, left, right) if left and right else None
+        return None
+
+    def repeated_arithmetic(self, module: n.Module) -> set[int]:
+        """The arithmetic nodes whose value another node of the same function body (nested
+        functions and lambdas are bodies of their own) also computes."""
+        found: set[int] = set()
+
+        def body(root) -> None:
+            nodes: dict[tuple, list[int]] = {}
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                for child in children(node):
+                    if isinstance(child, (n.Lambda, n.FunctionDecl)):
+                        body(child)
+                    else:
+                        stack.append(child)
+                key = self.arithmetic_key(node) if isinstance(node, n.Binary) else None
+                if key is not None:
+                    nodes.setdefault(key, []).append(id(node))
+            found.update(i for ids in nodes.values() if len(ids) > 1 for i in ids)
+        for item in module.items:
+            body(item)
+        return found
+
+    @staticmethod
+    def computed_in_order(args: list[str], order: list[int]) -> bool:
+        """Whether evaluating `args` in `order` (not their lowering order) reads no
+        `computed_once` temporary before the argument that assigns it."""
+        assigned_at = {t: p for p, k in enumerate(order) for t in _TEMP_ASSIGNED.findall(args[k])}
+        return all(assigned_at.get(t, p) <= p for p, k in enumerate(order) for t in _TEMP.findall(args[k]))
+
+    def computed_once(self, e: n.Binary, lower) -> str:
+        """`lower()`, the fast-tier JS of arithmetic `e`; when the function body computes the
+        same value elsewhere, the first occurrence in a region keeps it in a temporary and
+        later ones in that region (which run after it: a region runs straight through) read
+        it. Each occurrence is still charged (the caller charges `e`'s own cost, and its
+        operands were lowered, and so charged, already)."""
+        if id(e) not in self.repeated:
+            return lower()
+        slot = (self.arithmetic_key(e), self.region)
+        if slot in self.frame.computed:
+            temp, self.intervals[id(e)] = self.frame.computed[slot]
+            return temp
+        js = lower()
+        temp = f"$c{len(self.frame.temps) + 1}"
+        self.frame.temps.append(temp)
+        self.frame.computed[slot] = (temp, self.intervals[id(e)])
+        return f"({temp} = {js})"
 
     # ------------------------------------------------------------ fast-tier ranges
     # Doubles are exact while a result is a safe integer, and a rounded result is never

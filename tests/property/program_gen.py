@@ -57,6 +57,8 @@ GEN_TOP_CONSTS = True          # top-level constants (static initialisation)
 GEN_DECIMAL = True             # Decimal literals, + - * and the Decimal library
 GEN_MAPS = True                # Map<number|string, V> values and the Map library
 GEN_JSON = True                # Json values: constructors, Json.from, Json.parse, match on Json
+GEN_COMMON_ARITH = True        # the same arithmetic on locals twice in one expression, and in both
+                               #   arguments of a self tail call (the fast tier computes it once)
 GEN_LIST_DOUBLING = True       # tail loops whose list accumulator may double each step (acc used twice).
                                #   Was BUG (surcharge after allocation): fixed by pre-allocation
                                #   surcharges and the 1,000,000-element cap (spec/execution.md §4, §6)
@@ -628,10 +630,23 @@ class Gen:
         return f"({lit(a)} {self.pick(['+', '-', '*', '/', '%'])} {lit(b)})"
 
     def arith(self, env, d):
+        if GEN_COMMON_ARITH and self.flip(12):
+            return self.common_arith(env)
         op = self.pick(["+", "-", "*", "/", "%", "+", "-", "*"])
         a = self.expr(INT, env, d - 1)
         b = self.expr(INT, env, d - 1)
         return f"({a} {op} {b})"
+
+    def simple_arith(self, env) -> str:
+        """Arithmetic on one local (or literal) and a literal."""
+        vars_ = [n for n in env.of_type(INT) if self.fninfo.get(n) is None]
+        base = self.pick(vars_) if vars_ and self.flip(80) else self.int_lit()
+        return f"({base} {self.pick(['+', '-', '*', '%'])} {self.i(1, 9)})"
+
+    def common_arith(self, env) -> str:
+        s = self.simple_arith(env)
+        return self.pick([f"({s} + {s})", f"({s} * {s})", f"({s} - ({s} * 2))", f"(({s} + 1) * {s})",
+                          f"(({s} / 3) + {s})"])
 
     def if_(self, t, env, d, known):
         c = self.expr(BOOL, env, d - 1)
@@ -1089,6 +1104,10 @@ class Gen:
                 (1, lambda: f"List.map({acc}, {self.fn_arg(FN((INT,), INT), no_acc, 2)})"),
                 (1, lambda: self.expr(LIST(INT), no_acc, 2, known=True)),
             ])
+        elif ty == INT and GEN_COMMON_ARITH and self.flip(25):
+            # `n - 1` in both arguments: the fast tier computes it once, and must then
+            # assign the parameters in an order that reads it only after computing it
+            step = f"{acc} + ({n} - 1) * {self.expr(INT, inner, 1)}"
         else:
             step = self.expr(ty, inner, 2, known=True)
         stop = self.pick([f"{n} <= 0", f"{n} < 1", f"0 >= {n}"])

@@ -68,6 +68,30 @@ function viaClosure(n: number): number { if (n <= 0) { K } else { List.length(Li
 const K: number = leaf(1)
 api GET "/t" { respond json({ a: down(DEPTH, (x: number) => leaf(x)), b: viaClosure(DEPTH / 2) }) }
 ''',
+    "common_arithmetic": '''
+function walk(i: number, acc: number, k: number): number {
+  if (i <= 0) { acc + k } else { walk(i - 1, acc + (i - 1) * 2, k + (i - 1) * 2) }
+}
+function swap(a: number, b: number, n: number): number {
+  if (n == 0) { a * 10 + b } else { swap(b + (a - b), a + (b - a) + 1, n - 1) }
+}
+function pair(d: number, v: number): List<number> { [d - 1, v * 2, d - 1 + v * 2, (v * 2) * (d - 1)] }
+function pick(x: number): (number) => number { if (x + 1 > 3) { (y: number) => y + x + 1 } else { (y: number) => y - (x + 1) } }
+function pick2(v: number): (number) => number { if (v > 3) { (y: number) => y * 2 } else { (y: number) => y + 1 } }
+function viaTail(x: number): number { pick2(x - 2)(x - 2) }
+function walk2(i: number, acc: number): number {
+  if (i <= 0) { acc } else { walk2(i - 1, acc * 2 + (if (i - 1 > 2) { 1 } else { 0 })) }
+}
+api GET "/t" {
+  const x = 7
+  const a = pair(x + 1, x * 3 - 1)
+  const b = if (x > 3) { (x - 1) * (x - 1) } else { x - 1 }
+  const f = (y: number) => (y - 1) * (y - 1) + (y - 1)
+  const c = List.map([x - 1, x + 1], (y: number) => (y - 1) * (y - 1) + y - 1)
+  respond json({ w: walk(5, 0, 1), s: swap(1, 2, 3), a: a, b: b, f: f(x - 1), c: c, p: pick(x - 1)(x - 1), q: pick(1)(x - 1),
+                 w2: walk2(6, 0), p2: pick2(x - 2)(x - 2), t2: viaTail(x) })
+}
+''',
     "recursive_entry_charges": '''
 type Tree = Leaf | Node(Tree, number, Tree)
 function build(d: number): Tree { if (d == 0) { Leaf } else { Node(build(d - 1), d, build(d - 1)) } }
@@ -188,6 +212,8 @@ def test_the_fast_tier_finishes_ordinary_requests() -> None:
     tier, outcome = _tier_after(PROGRAMS["unions_and_closures"])
     assert (tier, outcome["status"]) == (1, 200)
     tier, outcome = _tier_after(PROGRAMS["callbacks"])     # plain callbacks and ones that tail call
+    assert (tier, outcome["status"]) == (1, 200)
+    tier, outcome = _tier_after(PROGRAMS["common_arithmetic"])    # values computed once
     assert (tier, outcome["status"]) == (1, 200)
     js = lower_program(check_source(PROGRAMS["callbacks"], "tiers.mtp"))
     assert js.count("$cloPlain((") == 2 * 7 and js.count("$clo((") == 2 * 3
