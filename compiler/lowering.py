@@ -51,6 +51,8 @@ NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!
 MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
+_CALLED = re.compile(r"([\w$]+)\s*\(")     # what a piece of JS calls (and keywords such as `if (`)
+_GAS_FREE_CALLS = {"if", "for", "return", "Error", "$bail", "$gx", "$deep", "$idiv", "$imod"}
 _TEMP = re.compile(r"\$c\d+\b")           # a computed_once temporary ...
 _TEMP_ASSIGNED = re.compile(r"\((\$c\d+) = ")   # ... and where one is assigned
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
@@ -101,6 +103,7 @@ class Lowering:
         self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region_prepaid: list[list[int]] = []   # per region: functions whose entry charge it prepays
         self.region_self_calls: list[bool] = []     # per region: it makes a self call of a `$r` body
+        self.local_gas_regions: set[int] = set()    # regions charging the loop-local counter $g
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
@@ -191,7 +194,10 @@ class Lowering:
             if self.region_self_calls[region]:
                 test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
                         else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
-            return self.charge_cost(cost, expr) + test
+            charge = self.charge_cost(cost, expr)
+            if region in self.local_gas_regions:
+                charge = charge.replace("$G", "$g")
+            return charge + test
         return _REGION.sub(start, js)
 
     # Fast tier, a recursive function with a `$r` body: its self calls prepay the charge
@@ -329,9 +335,14 @@ class Lowering:
         self.frame.depth_param = self.fast and id(sym) not in self.marker_functions and any(
             isinstance(x, n.Call) and self.direct_target(x.callee) is sym for x in walk(decl.body))
         saved_region = self.region
+        first_region = len(self.region_costs)
         stmts: list[str] = [self.open_region("S", root=True)]
         self.frame.root_region = self.region
         self.tail_block(decl.body, stmts, tail=True)
+        local_gas = self.fast and self.frame.loops and self.calls_nothing_charging(stmts)
+        if local_gas:
+            self.local_gas_regions.update(range(first_region, len(self.region_costs)))
+            stmts = [f"return $G = $g, {x[len('return '):]}" if x.startswith("return ") else x for x in stmts]
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
         body_frame = self.frame
@@ -358,6 +369,8 @@ class Lowering:
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
         scratch = "".join(f"  {s}\n" for s in self.scratch(stmts, body_frame)[:-len(stmts)] if stmts)
+        if local_gas:
+            scratch += "  var $g = $G;\n"
         return f"{head}{scratch}  for (;;) {{\n{copy}{body}\n  }}\n}}"
 
     @staticmethod
@@ -899,6 +912,14 @@ class Lowering:
         for item in module.items:
             body(item)
         return found
+
+    @staticmethod
+    def calls_nothing_charging(stmts: list[str]) -> bool:
+        """Whether a loop body's JS calls nothing that could read or charge the gas counter
+        `$G` (only the bail-outs and the helpers that divide), so that it may charge a
+        local copy, `$g`, written back as it returns: QuickJS updates a local faster than
+        the closure variable. A bail-out needs no write-back: the request reruns."""
+        return all(name in _GAS_FREE_CALLS for x in stmts for name in _CALLED.findall(x))
 
     @staticmethod
     def computed_in_order(args: list[str], order: list[int]) -> bool:

@@ -300,3 +300,17 @@ def test_a_match_on_a_local_is_not_copied_in_the_fast_tier() -> None:
     assert "const $s" not in fast and f"{param}[0] === $V_Tree_Leaf" in fast
     precise = js[js.index("function pf0_sum("):js.index("function pf0_pre(")]
     assert "const $s" in precise
+
+
+def test_a_loop_calling_nothing_charges_a_local_gas_counter() -> None:
+    """A self tail loop whose body calls nothing that could charge gas keeps the counter in
+    a local, written back as it returns (a bail-out reruns the request anyway); a loop that
+    concatenates strings (a helper with a surcharge) keeps charging the shared counter.
+    Every gas limit still gives the precise outcome (test_every_gas_limit_gives_the_precise_outcome)."""
+    src = PROGRAMS["tail_loops"] + 'function cat(i: number, s: string): string { if (i == 0) { s } else { cat(i - 1, s + "x") } }\n'
+    js = lower_program(check_source(src, "tiers.mtp"))
+    fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+    squares = fast[fast.index("function f0_squares$r("):fast.index("function f0_keep(")]
+    assert "var $g = $G;" in squares and "return $G = $g, " in squares and "($G +=" not in squares
+    cat = fast[fast.index("function f0_cat$r("):]
+    assert "var $g" not in cat[:cat.index("\n}\n")] and "($G +=" in cat
