@@ -102,7 +102,6 @@ class Lowering:
         self.region_parent: list[int | None] = []   # enclosing region (None: a function body)
         self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region_prepaid: list[list[int]] = []   # per region: functions whose entry charge it prepays
-        self.region_self_calls: list[bool] = []     # per region: it makes a self call of a `$r` body
         self.local_gas_regions: set[int] = set()    # regions charging the loop-local counter $g
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
@@ -155,7 +154,6 @@ class Lowering:
         self.region_parent.append(None if root else self.region)
         self.region_calls.append(False)
         self.region_prepaid.append([])
-        self.region_self_calls.append(False)
         self.region = len(self.region_costs) - 1
         return f"\x00{kind}{self.region}\x00"
 
@@ -191,7 +189,7 @@ class Lowering:
             region, expr = int(m.group(2)), m.group(1) == "E"
             cost = self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
             test = ""
-            if self.region_self_calls[region]:
+            if self.region_prepaid[region]:       # it makes a self call of a `$r` body
                 test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
                         else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
             charge = self.charge_cost(cost, expr)
@@ -209,7 +207,6 @@ class Lowering:
         """A self call in the current region: prepay `sym`'s entry charge, and test at the
         region's start that the call stays within the depth limit (its depth is `$d + 1`)."""
         self.region_prepaid[self.region].append(id(sym))
-        self.region_self_calls[self.region] = True
 
     @staticmethod
     def entry_charge_statement(charge: int) -> str:
