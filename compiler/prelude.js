@@ -386,8 +386,8 @@ function $List_concat(a, b) { $sur(a.length + b.length); $listCap(a.length + b.l
 // The callbacks below are non-tail calls charged like $cb1, inlined in the loops. In the
 // fast tier, $callbacks charges all n calls and checks the depth once, before the first:
 // every callback runs at the same depth, and charging early only makes the fast tier
-// bail out sooner (spec/execution.md section 12). A $plain callback skips the marker test.
-function $callbacks(n, prepaid) {   // prepaid: the entry region of a lambda written as the callback
+// bail out sooner (spec/execution.md section 12).
+function $callbacks(n, prepaid) {   // prepaid: the entry charge of a lambda written in the call
   if (($G += ($CALL_COST + (prepaid | 0)) * n) >= $L) $gx();
   if (++$D > $DEPTH) $deep();
 }

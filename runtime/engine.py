@@ -27,7 +27,7 @@ API
     calibrated on that thread's stack).
 
     * ``memory_limit``: bytes for the whole engine heap of this VM, including the
-      ~190 KB the hardened intrinsics occupy; exceeding it gives
+      ~165 KB the hardened intrinsics occupy; exceeding it gives
       ``MemoryExhausted``. Arguments passed to ``call`` and host results are
       allocated in this heap too. QuickJS frees values by reference counting and
       runs its cycle collector each time the heap has grown by half since the
