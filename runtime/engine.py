@@ -42,7 +42,8 @@ API
       native frame sizes of the platform: it is a crash guard, not a depth limit
       (the lowering enforces a deterministic depth limit of its own).
     * ``wall_clock_seconds``: total guest running time allowed over the VM's life
-      (all ``run_bytecode`` and ``call`` entries together). A backstop only, never
+      (all ``run_bytecode`` and ``call`` entries together; time spent in host
+      functions does not count; ``extend_wall_clock`` adds to it). A backstop only, never
       a gas meter: the interpreter and the RegExp engine poll it every ~10,000
       ticks, but a single native built-in call does not (see the limits below).
 
@@ -111,6 +112,11 @@ API
         move this work off a request's critical path when a VM is prepared ahead
         (``runtime/vm.py``); after it, ``install_host`` and global declarations are
         refused as after a ``call``.
+
+    ``extend_wall_clock(seconds)``
+        Add ``seconds`` to the guest running time still allowed (e.g. in
+        proportion to a request's gas limit, which a prepared VM learns only when
+        the request arrives).
 
     ``retire(reason)``
         Refuse every later use (``EngineError: SealedVM is spent (reason)``)
@@ -437,12 +443,13 @@ class _VMState:
     these callables strongly, and a reference back would be a cycle that
     Python's garbage collector cannot see through the C extension."""
 
-    __slots__ = ("active", "deadline", "remaining", "interrupted", "host_exc")
+    __slots__ = ("active", "deadline", "remaining", "host_seconds", "interrupted", "host_exc")
 
     def __init__(self, seconds: float) -> None:
         self.active = False
         self.deadline = math.inf
         self.remaining = seconds
+        self.host_seconds = 0.0       # spent in host functions during the current entry
         self.interrupted = False
         self.host_exc: BaseException | None = None
 
@@ -470,11 +477,16 @@ def _make_trampoline(state: _VMState, qualname: str, fn: Callable[..., Any]) -> 
                 raise TypeError(
                     f"host function {qualname}: argument {i + 1} is not a primitive ({e})"
                 ) from None
+        start = time.monotonic()
         try:
             result = fn(*py_args)
         except BaseException as e:
             state.host_exc = e
             raise RuntimeError(f"host function {qualname} failed") from None
+        finally:     # the wall clock times guest code only
+            spent = time.monotonic() - start
+            state.host_seconds += spent
+            state.deadline += spent
         try:
             return _to_js(result)
         except _NotPrimitive:
@@ -578,6 +590,7 @@ class SealedVM:
         st.active = True
         start = time.monotonic()
         st.deadline = start + st.remaining
+        st.host_seconds = 0.0
         message = None
         engine_failure = None
         try:
@@ -591,7 +604,7 @@ class SealedVM:
                 engine_failure = str(e)
         finally:
             st.active = False
-            st.remaining -= time.monotonic() - start
+            st.remaining -= time.monotonic() - start - st.host_seconds
             self._busy = False
         if st.host_exc is not None:
             exc = st.host_exc
@@ -644,6 +657,14 @@ class SealedVM:
         """Refuse every later use; the engine stays allocated until ``close()``."""
         if not self._closed and self._spent is None:
             self._spent = str(reason)
+
+    def extend_wall_clock(self, seconds: float) -> None:
+        """Allow the guest `seconds` more running time (e.g. in proportion to a request's gas
+        limit, known only once the request arrives)."""
+        self._check_usable()
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+            raise EngineError("extend_wall_clock() takes a finite number of seconds >= 0")
+        self._state.remaining += seconds
 
     def install_host(self, namespace: str, functions: dict[str, Callable[..., Any]]) -> None:
         """Install a frozen global object ``namespace`` of host functions."""

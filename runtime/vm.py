@@ -42,9 +42,15 @@ from .wire import from_wire, sort_key_hex, to_wire
 # Engine stack for guest code: enough for the deterministic depth limit of 1,000 nested
 # non-tail calls (spec/execution.md section 5) with room for deep expressions in each frame.
 VM_STACK_BYTES = 4 * 1024 * 1024
-# The wall-clock backstop: far above what the largest gas limit allows, so gas (the
-# deterministic limit) always ends a request first.
+# The wall-clock backstop, in guest running time (host calls do not count): a fixed
+# allowance for loading and static initialisation plus an allowance per unit of the
+# request's gas limit, so that gas (the deterministic limit) always ends a request
+# first. The slowest guest code measured runs ~10 M gas units per second (Decimal
+# arithmetic) and a request may run twice (both tiers, spec/execution.md section 12);
+# 1 µs per unit leaves a factor of 5 for slower machines. The default gas limit gets
+# 130 s, the largest ~35 minutes.
 WALL_CLOCK_SECONDS = 120.0
+WALL_CLOCK_SECONDS_PER_GAS = 1e-6
 # Most prepared VMs one thread may hold for one Program (each holds a hardened heap).
 MAX_PREPARED = 64
 
@@ -354,6 +360,7 @@ class Program:
             pool.free_spent()             # this request is on the slow path anyway
             prepared, defer_free = self._new_vm(), False
         vm, bridge = prepared.take()
+        vm.extend_wall_clock(gas_limit * WALL_CLOCK_SECONDS_PER_GAS)
         bridge.bind(host, route.effects)
         journal = bridge.journal
         try:

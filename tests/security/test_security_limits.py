@@ -200,6 +200,45 @@ def test_wall_clock_budget_is_cumulative_over_the_vm():
             vm.call("spin", 0)
 
 
+# Spins until the host says 0.3 s of wall time have passed (the guest cannot read time).
+SPIN_UNTIL_HOST_SAYS = """
+function spin() { for (let i = 1; ; i++) { if ((i & 0xfff) === 0 && Host.done()) return i } }
+"""
+
+
+def _spin(budget: float, extension: float = 0.0, host_sleep: float = 0.0):
+    deadline = time.monotonic() + 0.3
+
+    def done():
+        time.sleep(host_sleep)
+        return time.monotonic() >= deadline
+    with SealedVM(wall_clock_seconds=budget) as vm:
+        vm.install_host("Host", {"done": done})
+        vm.run_bytecode(compile_js(SPIN_UNTIL_HOST_SAYS))
+        vm.extend_wall_clock(extension)
+        try:
+            return vm.call("spin") > 0
+        except GuestError as err:
+            return err.kind
+
+
+def test_the_wall_clock_can_be_extended_before_the_call():
+    assert _spin(0.1) == "Interrupted"
+    assert _spin(0.1, extension=5.0) is True
+
+
+def test_time_in_host_functions_is_not_charged_to_the_wall_clock():
+    # ~0.3 s in host calls, almost none in the guest: a 0.15 s budget is not exhausted
+    assert _spin(0.15, host_sleep=0.05) is True
+
+
+def test_extend_wall_clock_takes_seconds():
+    with SealedVM() as vm:
+        for bad in (-1, float("inf"), float("nan"), "1"):
+            with pytest.raises(EngineError, match="extend_wall_clock"):
+                vm.extend_wall_clock(bad)
+
+
 def test_bombs_leave_the_process_and_later_vms_healthy(guest):
     for source in ("let a = []; for (;;) a.push([a])", "function f() { f() } f()"):
         for _ in range(5):

@@ -126,3 +126,34 @@ def test_cli_names_gas_limit_out_of_range_for_a_huge_value(svc, signed_app):
     proc = svc.mtpc("run", signed_app.msqs, "--key", signed_app.pub, "GET", "/ping",
                     env=svc.clean_env(MTP_GAS_LIMIT="9" * 5000))
     svc.assert_clean_refusal(proc, 2, "GasLimitOutOfRange")
+
+
+LONG_LOOP = """
+function count(i: number, acc: number): number { if (i <= 0) { acc } else { count(i - 1, acc + 1) } }
+api GET "/count" { respond json(count(3000000, 0)) }
+"""
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_the_wall_clock_backstop_grows_with_the_gas_limit(monkeypatch, prepared):
+    """Gas, not the wall clock, ends a long request: each request gets a running-time
+    allowance in proportion to its gas limit (runtime/vm.py WALL_CLOCK_SECONDS_PER_GAS).
+    With the fixed allowance shrunk to nothing the request still completes; with the
+    per-gas allowance also removed, the backstop is what stops it."""
+    from mtpscript.compiler.modules import check_source
+    from mtpscript.runtime import dispatch, vm as vmmod
+    from mtpscript.runtime.reference import FixtureHost
+
+    monkeypatch.setattr(vmmod, "WALL_CLOCK_SECONDS", 0.001)
+    program = vmmod.Program.from_check(check_source(LONG_LOOP, "count.mtp"))
+
+    def run():
+        if prepared:
+            program.prepare(1)
+        return program.handle(dispatch.Request("GET", "/count", {}, {}, b""), 2_000_000_000, FixtureHost())
+    try:
+        assert run().response.body == b"3000000"
+        monkeypatch.setattr(vmmod, "WALL_CLOCK_SECONDS_PER_GAS", 0.0)
+        assert run().response.body == b'{"error":"TimeLimitExceeded"}'
+    finally:
+        program.discard_prepared()
