@@ -12,7 +12,9 @@ import json
 
 import pytest
 
-from mtpscript.runtime import seed as seedmod
+from mtpscript.compiler.modules import check_source
+from mtpscript.runtime import dispatch, seed as seedmod, vm as vmmod
+from mtpscript.runtime.reference import FixtureHost
 
 PING = {"method": "GET", "path": "/ping"}
 GAS_BUG = "/tmp/mtp-service-bugs/02-gas-limit-huge-integers.md"
@@ -140,10 +142,6 @@ def test_the_wall_clock_backstop_grows_with_the_gas_limit(monkeypatch, prepared)
     allowance in proportion to its gas limit (runtime/vm.py WALL_CLOCK_SECONDS_PER_GAS).
     With the fixed allowance shrunk to nothing the request still completes; with the
     per-gas allowance also removed, the backstop is what stops it."""
-    from mtpscript.compiler.modules import check_source
-    from mtpscript.runtime import dispatch, vm as vmmod
-    from mtpscript.runtime.reference import FixtureHost
-
     monkeypatch.setattr(vmmod, "WALL_CLOCK_SECONDS", 0.001)
     program = vmmod.Program.from_check(check_source(LONG_LOOP, "count.mtp"))
 
