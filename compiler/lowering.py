@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from mtpscript.stdlib import decimal128
 
-from . import gas, linker, nodes as n
+from . import gas, linker, loops, nodes as n
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
@@ -80,6 +80,7 @@ class _Frame:
     bounds: dict[int, tuple[int, int]] = field(default_factory=dict)   # fast tier: id(Local) -> known range
     computed: dict[tuple, tuple[str, tuple[int, int]]] = field(default_factory=dict)   # see computed_once
     temps: list[str] = field(default_factory=list)          # fast tier: its `$c` temporaries
+    unchecked: bool = False                                 # fast tier: a counted loop's unchecked copy
 
 
 class Lowering:
@@ -103,6 +104,7 @@ class Lowering:
         self.region_calls: list[bool] = []          # a call may run between the region's start and now
         self.region_prepaid: list[list[int]] = []   # per region: functions whose entry charge it prepays
         self.local_gas_regions: set[int] = set()    # regions charging the loop-local counter $g
+        self.untested_regions: set[int] = set()     # ... without testing it (counted loops' copies)
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
@@ -193,7 +195,9 @@ class Lowering:
                 test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
                         else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
             charge = self.charge_cost(cost, expr)
-            if region in self.local_gas_regions:
+            if region in self.untested_regions and charge:
+                charge = f"$g += {cost}{', ' if expr else '; '}"
+            elif region in self.local_gas_regions:
                 charge = charge.replace("$G", "$g")
             return charge + test
         return _REGION.sub(start, js)
@@ -332,14 +336,15 @@ class Lowering:
         self.frame.depth_param = self.fast and id(sym) not in self.marker_functions and any(
             isinstance(x, n.Call) and self.direct_target(x.callee) is sym for x in walk(decl.body))
         saved_region = self.region
-        first_region = len(self.region_costs)
-        stmts: list[str] = [self.open_region("S", root=True)]
-        self.frame.root_region = self.region
-        self.tail_block(decl.body, stmts, tail=True)
+        entry_names = dict(self.frame.names)
+        stmts, regions = self.body_statements(decl)
         local_gas = self.fast and self.frame.loops and self.calls_nothing_charging(stmts)
+        counted: list[str] = []
         if local_gas:
-            self.local_gas_regions.update(range(first_region, len(self.region_costs)))
-            stmts = [f"return $G = $g, {x[len('return '):]}" if x.startswith("return ") else x for x in stmts]
+            self.local_gas_regions.update(regions)
+            stmts = self.writing_gas_back(stmts)
+            if not fresh_bindings:
+                counted = self.counted_copy(decl, sym, params, entry_names)
         if self.frame.returns_marker:
             self.marker_functions.add(id(sym))
         body_frame = self.frame
@@ -365,10 +370,45 @@ class Lowering:
             return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}"
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
-        scratch = "".join(f"  {s}\n" for s in self.scratch(stmts, body_frame)[:-len(stmts)] if stmts)
+        scratch = "".join(f"  {s}\n" for s in self.scratch(stmts + counted, body_frame)[:-len(stmts + counted)])
         if local_gas:
             scratch += "  var $g = $G;\n"
-        return f"{head}{scratch}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+        counted_loop = "".join(f"  {s}\n" for s in counted)
+        return f"{head}{scratch}{counted_loop}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+
+    def body_statements(self, decl: n.FunctionDecl) -> tuple[list[str], range]:
+        """The statements of a function body in the current frame, and its regions."""
+        first_region = len(self.region_costs)
+        stmts: list[str] = [self.open_region("S", root=True)]
+        self.frame.root_region = self.region
+        self.tail_block(decl.body, stmts, tail=True)
+        return stmts, range(first_region, len(self.region_costs))
+
+    @staticmethod
+    def writing_gas_back(stmts: list[str]) -> list[str]:
+        """A local-gas loop's statements, each return writing `$g` back to `$G` first."""
+        return [f"return $G = $g, {x[len('return '):]}" if x.startswith("return ") else x for x in stmts]
+
+    def counted_copy(self, decl: n.FunctionDecl, sym: FunctionSym, params: list[str],
+                     entry_names: dict[int, str]) -> list[str]:
+        """Fast tier, a local-gas self tail loop that is a counted loop (compiler/loops.py):
+        statements that run a copy of it without overflow checks or gas tests when its
+        entry test passes (its `for (;;)` only returns or bails out), else []."""
+        loop = loops.counted_loop(decl, sym, self.typed)
+        if loop is None:
+            return []
+        checked = self.frame
+        self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=checked.loop_params,
+                            depth_param=checked.depth_param, unchecked=True)
+        stmts, regions = self.body_statements(decl)
+        self.local_gas_regions.update(regions)
+        self.untested_regions.update(regions)
+        # Each region runs at most once per run of the body: their sum bounds a run's gas.
+        per_run = sum(self.region_costs[r] for r in regions) if self.instrument else 0
+        setup, test = loop.entry_test(params, per_run)
+        checked.temps += [t for t in loop.temporaries() + self.frame.temps if t not in checked.temps]
+        self.frame = checked
+        return [*setup, f"if ({test}) for (;;) {{", *("  " + x for x in self.writing_gas_back(stmts)), "}"]
 
     @staticmethod
     def scratch(stmts: list[str], frame: _Frame) -> list[str]:
@@ -955,7 +995,7 @@ class Lowering:
         lo, hi = corners
         self.intervals[id(e)] = (max(lo, -SAFE_INTEGER), min(hi, SAFE_INTEGER))
         js = f"({left}) {e.op} ({right})"
-        if lo >= -SAFE_INTEGER and hi <= SAFE_INTEGER:
+        if (lo >= -SAFE_INTEGER and hi <= SAFE_INTEGER) or self.frame.unchecked:
             return f"({js})"
         # One bound: compared with the int32 bound first, which QuickJS does on its fast
         # path when the result is an int32 (a comparison with a double never is).

@@ -59,6 +59,9 @@ GEN_MAPS = True                # Map<number|string, V> values and the Map librar
 GEN_JSON = True                # Json values: constructors, Json.from, Json.parse, match on Json
 GEN_COMMON_ARITH = True        # the same arithmetic on locals twice in one expression, and in both
                                #   arguments of a self tail call (the fast tier computes it once)
+GEN_COUNTED_LOOPS = True       # counted tail loops (execution.md section 12 rule 6): counting down or
+                               #   up by 1-3, exits by < <= > >= == != (either side), number
+                               #   accumulators with increments near the 2^52 bound of the entry test
 GEN_LIST_DOUBLING = True       # tail loops whose list accumulator may double each step (acc used twice).
                                #   Was BUG (surcharge after allocation): fixed by pre-allocation
                                #   surcharges and the 1,000,000-element cap (spec/execution.md §4, §6)
@@ -1075,7 +1078,7 @@ class Gen:
         """A recursive function (or pair).  Returns (lines, env)."""
         kinds = [(4, "countdown"), (2, "mutual"), (2, "closure_loop"), (3 if GEN_DEEP_NON_TAIL else 1, "non_tail"),
                  (2 if GEN_CALLBACK_RECURSION else 0, "callback"), (1, "twice"),
-                 (2 if GEN_CLOSURE_EQUALITY else 0, "factory")]
+                 (2 if GEN_CLOSURE_EQUALITY else 0, "factory"), (3 if GEN_COUNTED_LOOPS else 0, "counted")]
         rec_unions = [u for u in self.unions.values()
                       if any(UN(u.name) in v.fields for v in u.variants)]
         if rec_unions:
@@ -1121,6 +1124,63 @@ class Gen:
         t = FN((INT, ty), ty)
         return [f"function {name}({n}: number, {acc}: {self.tname(ty)}): {self.tname(ty)} {{ {body} }}"], \
             env.add(name, t, "fn")
+
+    MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+    # Magnitudes around the fast tier's bounds: 2^31, the entry test's 2^52, 2^53.
+    COUNTED_LITERALS = [0, 1, 2, 3, 7, 1000, 65537, 2**31 - 1, 2**31, 2**26, 2**45,
+                        2**52 - 1, 2**52, 2**52 + 1, 2**53 - 1]
+
+    def counted_arith(self, names, depth):
+        """Arithmetic on `names` and literals (no calls): what a counted loop may compute."""
+        if depth == 0 or self.flip(35):
+            if self.flip(60):
+                return self.pick(names)
+            v = self.pick(self.COUNTED_LITERALS)
+            return f"(-{v})" if v and self.flip(15) else str(v)
+        op = self.pick(["+", "+", "-", "*", "/", "%"])
+        return f"({self.counted_arith(names, depth - 1)} {op} {self.counted_arith(names, depth - 1)})"
+
+    def t_counted(self, env, _):
+        """A counted self tail loop: its first parameter (the recursion counter callers
+        bound) counts down to a literal, or, through an inner loop, a counter counts up
+        to it; number accumulators grow by arithmetic on the counter, an unchanged
+        parameter `c` and literals."""
+        name, n, c = self.fresh("cl"), self.fresh("n"), self.fresh("c")
+        accs = [self.fresh("acc") for _ in range(self.i(1, 2))]
+        step = self.i(1, 3)
+        up = self.flip(40)
+        loop, i = (self.fresh("up"), self.fresh("i")) if up else (name, n)
+        limit = n if up else str(self.pick([0, 0, 1, 5]))
+        # (condition, the loop goes on when it is true)
+        exits = [(">=", False), (">", False), ("<", True), ("<=", True)] if up else \
+                [("<=", False), ("<", False), (">", True), (">=", True)]
+        if step == 1 and limit in (n, "0"):    # reached from the side the counter starts on
+            exits += [("==", False), ("!=", True)]
+        op, goes_on = self.pick(exits)
+        cond = f"{i} {op} {limit}" if self.flip(70) else f"{limit} {self.MIRROR[op]} {i}"
+        names = [i, c] + accs
+        lets = []
+        if self.flip(30):
+            x = self.fresh("x")
+            lets.append(f"const {x} = {self.counted_arith([i, c], 2)};")
+            names.append(x)
+        increments = [self.counted_arith([nm for nm in names if nm not in accs], 2) for _ in accs]
+        args = [f"{i} {'+' if up else '-'} {step}"] + ([limit] if up else []) + [c]
+        args += [self.pick([f"{a} + {e}", f"{e} + {a}", f"{a} - {e}"]) for a, e in zip(accs, increments)]
+        base = self.counted_arith(names, 2)
+        again = f"{loop}({', '.join(args)})"
+        then, other = (again, base) if goes_on else (base, again)
+        params = [f"{i}: number"] + ([f"{limit}: number"] if up else []) + [f"{c}: number"]
+        params += [f"{a}: number" for a in accs]
+        lines = [f"function {loop}({', '.join(params)}): number {{ {' '.join(lets)} "
+                 f"if ({cond}) {{ {then} }} else {{ {other} }} }}"]
+        outer = [f"{n}: number", f"{c}: number"] + [f"{a}: number" for a in accs]
+        if up:
+            start = self.pick(["0", f"{n} - 2"] + (["1"] if op not in ("==", "!=") else []))
+            lines.append(f"function {name}({', '.join(outer)}): number {{ "
+                         f"{loop}({start}, {n}, {c}, {', '.join(accs)}) }}")
+        self.fninfo[name] = FnInfo((INT,) * (2 + len(accs)), INT, bound=3000)
+        return lines, env.add(name, FN((INT,) * (2 + len(accs)), INT), "fn")
 
     def t_mutual(self, env, _):
         ev, od, n = self.fresh("ev"), self.fresh("od"), self.fresh("n")

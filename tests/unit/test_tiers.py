@@ -137,6 +137,21 @@ function squares(i: number, s: number): number { if (i == 0) { s } else { square
 function keep(i: number, s: string): string { if (i == 0) { s } else { keep(i - 1, s) } }
 api GET "/t" { respond json({ r: rot(1, 2, 3, 4), f: fibs(0, 1, 12), s: squares(6, 0), k: keep(3, "x") }) }
 ''',
+    "counted_loops": '''
+function down(i: number, acc: number): number { if (i == 0) { acc } else { down(i - 1, acc + i * i) } }
+function downNe(i: number, acc: number): number { if (i != 0) { downNe(i - 1, acc - 3) } else { acc * 2 } }
+function up(i: number, n: number, c: number, acc: number): number {
+  const x = i * c
+  if (i >= n) { acc + x } else { up(i + 2, n, c, x + acc) }
+}
+function upMirrored(i: number, n: number, acc: number): number { if (n > i) { upMirrored(i + 1, n, acc + n % (i + 1)) } else { acc } }
+function byThree(i: number, a: number, b: number): number { if (i <= 0) { a - b } else { byThree(i - 3, a + i / 2, b - 1) } }
+function near(i: number, acc: number): number { if (i == 0) { acc } else { near(i - 1, acc + 1125899906842624) } }
+api GET "/t" {
+  respond json([down(6, 0), downNe(4, 1), up(0, 7, -5, 3), upMirrored(0, 5, 0), byThree(10, 0, 0), byThree(-2, 1, 1),
+                near(3, 0), near(5, 1), near(2, 4503599627370496), down(-1 + 1, 9007199254740991)])
+}
+''',
     "big_numbers": '''
 function twice(n: number): number { n + n }
 api GET "/t" {
@@ -300,6 +315,56 @@ def test_a_match_on_a_local_is_not_copied_in_the_fast_tier() -> None:
     assert "const $s" not in fast and f"{param}[0] === $V_Tree_Leaf" in fast
     precise = js[js.index("function pf0_sum("):js.index("function pf0_pre(")]
     assert "const $s" in precise
+
+
+COUNT = "function count(i: number, acc: number): number { if (i == 0) { acc } else { count(i - 1, acc + i) } }\n"
+
+
+def _counted_copy(js: str, name: str) -> str:
+    """The unchecked copy of counted loop `name` in the fast tier of `js` ("" if none)."""
+    fast = js[js.index(f"function {name}$r("):]
+    fast = fast[:fast.index("\n}\n")]
+    return fast[fast.index(") for (;;) {"):fast.index("\n  }\n  for (;;)")] if ") for (;;) {" in fast else ""
+
+
+def test_a_counted_loop_runs_a_copy_without_checks_after_one_entry_test() -> None:
+    """spec/execution.md section 12 rule 6: the loop's counter bounds its runs, so one test
+    on entry covers the gas and the magnitude of every number; the copy it guards has no
+    overflow check and no gas test. A loop whose accumulator doubles is not counted."""
+    src = COUNT + ("function double(i: number, acc: number): number { if (i == 0) { acc } else { double(i - 1, acc * 2) } }\n"
+                   'api GET "/t" { respond json([count(200000, 0), double(10, 1)]) }\n')
+    js = lower_program(check_source(src, "tiers.mtp"))
+    copy = _counted_copy(js, "f0_count")
+    assert copy and "$bail" not in copy and "$L" not in copy and "$g += " in copy
+    assert _counted_copy(js, "f0_double") == ""
+    tier, outcome = _tier_after(src)
+    assert (tier, outcome["body"]) == (1, "[20000100000,1024]")
+
+
+def test_a_counted_loop_too_long_for_its_gas_stops_at_the_exhaustion_point() -> None:
+    """The entry test bounds the gas the loop may charge: a loop of 10^15 runs does not take
+    the unchecked copy (which could not stop it before the VM's 5 s wall clock), though its
+    numbers stay within the bound."""
+    src = ("function spin(i: number, acc: number): number { if (i == 0) { acc } else { spin(i - 1, acc + 1) } }\n"
+           'api GET "/t" { respond json(spin(1000000000000000, 0)) }\n')
+    tier, outcome = _tier_after(src, gas_limit=100_000)
+    ref = run_reference(check_source(src, "tiers.mtp"), Request("GET", "/t", {}, {}, b""), 100_000, FixtureHost())
+    assert (tier, outcome["body"].encode()) == (2, ref.response.body)
+    assert json.loads(ref.response.body)["error"] == "GasExhausted"
+
+
+def test_a_counted_loop_whose_numbers_could_pass_2_53_takes_the_checked_loop() -> None:
+    """The accumulator swings past 2^53 and back: doubles would round on the way, so the
+    entry test must send it to the checked loop, which bails out; the precise tier gives the
+    exact total."""
+    src = ("function swing(i: number, n: number, acc: number): number {\n"
+           "  if (i > n) { acc } else { swing(i + 1, n, acc + i * 1099511627777 + 1) }\n}\n"
+           'api GET "/t" { respond json(swing(-300, 299, 0)) }\n')
+    check = check_source(src, "tiers.mtp")
+    ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
+    tier, outcome = _tier_after(src)
+    assert (tier, outcome["body"].encode()) == (2, ref.response.body)
+    assert ref.response.body == str(sum(i * 1099511627777 + 1 for i in range(-300, 300))).encode()
 
 
 def test_a_loop_calling_nothing_charges_a_local_gas_counter() -> None:
