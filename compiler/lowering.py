@@ -81,6 +81,8 @@ class _Frame:
     computed: dict[tuple, tuple[str, tuple[int, int]]] = field(default_factory=dict)   # see computed_once
     temps: list[str] = field(default_factory=list)          # fast tier: its `$c` temporaries
     unchecked: bool = False                                 # fast tier: a counted loop's unchecked copy
+    self_calls: list[dict[int, tuple[int, int]]] = field(default_factory=list)   # see `decreasing_arguments`
+    depth_free: bool = False                                # fast tier: a `$n` body (see `depth_free_body`)
 
 
 class Lowering:
@@ -105,6 +107,7 @@ class Lowering:
         self.region_prepaid: list[list[int]] = []   # per region: functions whose entry charge it prepays
         self.local_gas_regions: set[int] = set()    # regions charging the loop-local counter $g
         self.untested_regions: set[int] = set()     # ... without testing it (counted loops' copies)
+        self.depth_free_regions: set[int] = set()   # regions of `$n` bodies: no depth test
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
@@ -191,7 +194,7 @@ class Lowering:
             region, expr = int(m.group(2)), m.group(1) == "E"
             cost = self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
             test = ""
-            if self.region_prepaid[region]:       # it makes a self call of a `$r` body
+            if self.region_prepaid[region] and region not in self.depth_free_regions:   # a self call of `$r`
                 test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
                         else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
             charge = self.charge_cost(cost, expr)
@@ -351,6 +354,7 @@ class Lowering:
         loops, loop_params, depth_param = body_frame.loops, body_frame.loop_params, body_frame.depth_param
         entry_charge = self.take_entry_charge(body_frame) if depth_param else 0
         self.entry_charges[id(sym)] = entry_charge
+        depth_free = self.depth_free_body(decl, sym, js_name, entry_names, entry_charge) if depth_param else None
         self.frame = saved
         self.region = saved_region
         if saved.names:
@@ -359,10 +363,14 @@ class Lowering:
         if depth_param:
             # The entry keeps the global depth $D exact for its caller: the body sets $D
             # only right before the calls it makes.
+            call = f"{js_name}$r({', '.join([*entry_params, '$d0'])})"
+            if depth_free:
+                test, body = depth_free
+                call = f"{test} ? {js_name}$n({', '.join(entry_params)}) : {call}"
             entry = (f"function {js_name}({', '.join(entry_params)}) {{\n"
                      f"  {self.entry_charge_statement(entry_charge)}"
-                     f"const $d0 = $D, $r = {js_name}$r({', '.join([*entry_params, '$d0'])});\n"
-                     f"  $D = $d0;\n  return $r;\n}}\n")
+                     f"const $d0 = $D, $r = {call};\n"
+                     f"  $D = $d0;\n  return $r;\n}}\n{depth_free[1] if depth_free else ''}")
             head = f"{entry}function {js_name}$r({', '.join([*entry_params, '$d'])}) {{\n"
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
@@ -375,6 +383,73 @@ class Lowering:
             scratch += "  var $g = $G;\n"
         counted_loop = "".join(f"  {s}\n" for s in counted)
         return f"{head}{scratch}{counted_loop}  for (;;) {{\n{copy}{body}\n  }}\n}}"
+
+    def depth_free_body(self, decl: n.FunctionDecl, sym: FunctionSym, js_name: str,
+                        entry_names: dict[int, str], entry_charge: int) -> tuple[str, str] | None:
+        """Fast tier, a `$r` body whose only calls are non-tail self calls that all pass
+        some parameter `p` as `p - k` (k >= 1) where `p >= c` is known: from an entry
+        value p0 they nest at most p0 - c + 1 deep. What is known may rest on a
+        hypothesis `p >= h` (h a literal the body compares `p` with) that every self call
+        keeps (`p - k >= h`), tested on entry too. Returns the entry's test and a copy of
+        the body, `{js_name}$n`, that keeps and tests no depth; None for other bodies."""
+        frame = self.frame
+        if frame.loops or not frame.self_calls or any(
+                isinstance(x, (n.Lambda, n.FunctionDecl, n.Await)) or (isinstance(x, n.Call) and not isinstance(
+                    self.direct_target(x.callee), CtorSym) and self.direct_target(x.callee) is not sym)
+                for x in walk(decl.body)):
+            return None
+        params = [self.typed.binders[id(p)] for p in decl.params]
+        compared = sorted({(params.index(sym_), h) for sym_, h in self.compared_literals(decl.body)
+                           if sym_ in params})
+        for hypothesis in [None, *compared]:
+            self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=frame.loop_params,
+                                depth_param=True, depth_free=True)
+            if hypothesis:
+                self.frame.bounds[id(params[hypothesis[0]])] = (hypothesis[1], SAFE_INTEGER)
+            stmts, regions = self.body_statements(decl)
+            ranking = set.intersection(*(set(call) for call in self.frame.self_calls))
+            if hypothesis:
+                j, h = hypothesis
+                ranking &= {j} if all(call[j][0] - call[j][1] >= h for call in self.frame.self_calls
+                                      if j in call) else set()
+            if not ranking:
+                continue
+            p = min(ranking)
+            least = min(call[p][0] for call in self.frame.self_calls)
+            self.depth_free_regions.update(regions)
+            assert self.take_entry_charge(self.frame) == entry_charge
+            body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
+            names = self.frame.loop_params
+            test = f"{names[p]} <= {gas.DEPTH_LIMIT - 1 + least} - $d0"
+            if hypothesis:
+                test = f"{names[p]} >= {hypothesis[1]} && {test}"
+            return test, f"function {js_name}$n({', '.join(names)}) {{\n{body}\n}}\n"
+        return None
+
+    def compared_literals(self, body: n.Block) -> list[tuple[object, int]]:
+        """(symbol, value) for each comparison of a name with a safe int literal in `body`."""
+        found = []
+        for x in walk(body):
+            if isinstance(x, n.Binary) and x.op in NEGATED_COMPARISON:
+                for name, lit in ((x.left, x.right), (x.right, x.left)):
+                    if isinstance(name, n.Name) and isinstance(lit, n.IntLit) and abs(lit.value) <= SAFE_INTEGER:
+                        found.append((self.typed.refs.get(id(name)), lit.value))
+        return found
+
+    def decreasing_arguments(self, e: n.Call) -> dict[int, int]:
+        """Fast tier, a non-tail self call: for each argument `p - k` (p the parameter in
+        that position, k >= 1 a literal), p's index -> (the least value p is known to have
+        here, k), when p has one."""
+        params = [self.typed.binders[id(p)] for p in self.frame.self_sym.decl.params]
+        found = {}
+        for j, arg in enumerate(e.args):
+            if (isinstance(arg, n.Binary) and arg.op == "-" and isinstance(arg.left, n.Name)
+                    and self.typed.refs.get(id(arg.left)) is params[j]
+                    and isinstance(arg.right, n.IntLit) and arg.right.value >= 1):
+                least = self.interval(arg.left)[0]
+                if least > -SAFE_INTEGER:
+                    found[j] = (least, arg.right.value)
+        return found
 
     def body_statements(self, decl: n.FunctionDecl) -> tuple[list[str], range]:
         """The statements of a function body in the current frame, and its regions."""
@@ -684,6 +759,9 @@ class Lowering:
         cost = gas.op_cost("call")
         if self.fast and self.frame.depth_param and sym is self.frame.self_sym:
             self.prepay_entry(sym)
+            self.frame.self_calls.append(self.decreasing_arguments(e))
+            if self.frame.depth_free:
+                return self.charged(cost, f"{callee}$n({', '.join(args)})")
             return self.charged(cost, f"{callee}$r({', '.join([*args, '$d + 1'])})")
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
             # A function that never returns a $TC marker: called directly (depth counted inline).
@@ -1074,6 +1152,8 @@ class Lowering:
             hi = min(hi, other[1] - (op == "<"))
         if op in (">", ">=", "=="):
             lo = max(lo, other[0] + (op == ">"))
+        if op == "!=" and other[0] == other[1]:     # an end of the range excluded
+            lo, hi = lo + (lo == other[0]), hi - (hi == other[0])
         self.frame.bounds[id(sym)] = (lo, hi)
 
     def expr_Await(self, e: n.Await) -> str:

@@ -162,6 +162,20 @@ api GET "/t" {
 }
 
 
+# Recursion whose depth a decreasing parameter bounds (spec/execution.md section 12 rule
+# 3: a `$n` body without depth tests), entered from different depths.
+PROGRAMS["depth_ranked"] = '''
+function down(n: number): number { if (n <= 0) { 0 } else { 1 + down(n - 1) } }
+function pair(n: number, m: number): number { if (n < 3 || m < 0) { m } else { pair(n - 2, m + 1) - pair(n - 3, m) } }
+function wrap(k: number, n: number): number { if (k <= 0) { down(n) } else { wrap(k - 1, n) + 1 } }
+function eq(n: number): number { if (n == 0) { 0 } else { eq(n - 1) + 2 } }
+api GET "/t" {
+  respond json([down(DEPTH - 1), wrap(3, DEPTH - 4), wrap(DEPTH / 2, DEPTH / 2 - 1), pair(DEPTH / 50, 0), eq(DEPTH - 2),
+                List.length(List.map([DEPTH - 2], (x: number) => down(x))), down(DEPTH)])
+}
+'''
+
+
 # Recursion through a plain callback (in the fast tier, run by the native Array method),
 # one library function per program so that none hides another's depth limit.
 PLAIN_CALLBACK_RECURSION = '''
@@ -279,7 +293,7 @@ def test_effects_run_once_when_the_request_is_rerun() -> None:
 
 
 @pytest.mark.parametrize("depth", [996, 997, 998, 999, 1000, 1001])
-@pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold"])
+@pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold", "depth_ranked"])
 def test_depth_limit_boundary_is_the_same_in_both_tiers(name: str, depth: int) -> None:
     """Recursion through self calls (kept as a parameter in the fast tier), plain calls,
     closures, library callbacks (plain ones run by the native Array methods in the fast
@@ -289,6 +303,30 @@ def test_depth_limit_boundary_is_the_same_in_both_tiers(name: str, depth: int) -
     got = _outcome(shipped, 10_000_000)
     assert got == _outcome(precise, 10_000_000)
     assert (got[0], got[1], got[2]) == (ref.response.status, ref.response.body, ref.gas_used)
+
+
+def test_recursion_bounded_by_a_decreasing_parameter_keeps_no_depth() -> None:
+    """A recursive function whose self calls all pass `p - k` where `p >= c` is known (from
+    its conditions, or from a hypothesis `p >= h` tested on entry) nests at most p0 - c + 1
+    deep: when that fits the depth limit its `$n` body runs, with no depth test or depth
+    parameter. Its depth boundary is checked above (depth_ranked)."""
+    src = PROGRAMS["depth_ranked"].replace("DEPTH", "20")
+    js = lower_program(check_source(src, "tiers.mtp"))
+    fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+    down = fast[fast.index("function f0_down$n("):fast.index("function f0_down$r(")]
+    assert "$d" not in down and "f0_down$n(" in down[20:]
+    assert re.search(r"\$r = v_n\$\d+ <= 1000 - \$d0 \? f0_down\$n\(", fast)               # n <= 0: c = 1
+    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_eq\$n\(", fast)  # n == 0: h = 0
+    assert "function f0_wrap$n(" not in fast                         # it calls another function
+    assert _tier_after(src)[0] == 1
+    deep = (2, {"error": "DepthExceeded", "limit": gas.DEPTH_LIMIT})
+    tier, outcome = _tier_after(src.replace("eq(20 - 2)", "eq(-3)"))    # the hypothesis fails on entry
+    assert (tier, json.loads(outcome["body"])) == deep
+    # n - 2 may pass 0 by: the hypothesis n >= 0 does not hold in every call
+    skip = "function skip(n: number): number { if (n == 0) { 0 } else { skip(n - 2) + 1 } }\n"
+    assert "function f0_skip$n(" not in lower_program(check_source(skip + src, "tiers.mtp"))
+    tier, outcome = _tier_after(skip + src.replace("eq(20 - 2)", "skip(21)"))
+    assert (tier, json.loads(outcome["body"])) == deep
 
 
 def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
