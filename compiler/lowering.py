@@ -22,6 +22,7 @@ always gives byte-identical JS.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -83,6 +84,8 @@ class _Frame:
     unchecked: bool = False                                 # fast tier: a counted loop's unchecked copy
     self_calls: list[dict[int, tuple[int, int]]] = field(default_factory=list)   # see `decreasing_arguments`
     depth_free: bool = False                                # fast tier: a `$n` body (see `depth_free_body`)
+    result_range: tuple[int, int] = SAFE_RANGE              # ... what its self calls return
+    returns: list[tuple[int, int] | None] = field(default_factory=list)   # ... the ranges it returns
 
 
 class Lowering:
@@ -388,10 +391,9 @@ class Lowering:
                         entry_names: dict[int, str], entry_charge: int) -> tuple[str, str] | None:
         """Fast tier, a `$r` body whose only calls are non-tail self calls that all pass
         some parameter `p` as `p - k` (k >= 1) where `p >= c` is known: from an entry
-        value p0 they nest at most p0 - c + 1 deep. What is known may rest on a
-        hypothesis `p >= h` (h a literal the body compares `p` with) that every self call
-        keeps (`p - k >= h`), tested on entry too. Returns the entry's test and a copy of
-        the body, `{js_name}$n`, that keeps and tests no depth; None for other bodies."""
+        value p0 they nest at most p0 - c + 1 deep. Returns the entry's test of that and a
+        copy of the body, `{js_name}$n`, that keeps and tests no depth; None for other
+        bodies. The copy is lowered under hypotheses (`depth_free_attempt`), tried in turn."""
         frame = self.frame
         if frame.loops or not frame.self_calls or any(
                 isinstance(x, (n.Lambda, n.FunctionDecl, n.Await)) or (isinstance(x, n.Call) and not isinstance(
@@ -399,32 +401,44 @@ class Lowering:
                 for x in walk(decl.body)):
             return None
         params = [self.typed.binders[id(p)] for p in decl.params]
-        compared = sorted({(params.index(sym_), h) for sym_, h in self.compared_literals(decl.body)
-                           if sym_ in params})
-        for hypothesis in [None, *compared]:
-            self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=frame.loop_params,
-                                depth_param=True, depth_free=True)
-            if hypothesis:
-                self.frame.bounds[id(params[hypothesis[0]])] = (hypothesis[1], SAFE_INTEGER)
-            stmts, regions = self.body_statements(decl)
-            ranking = set.intersection(*(set(call) for call in self.frame.self_calls))
-            if hypothesis:
-                j, h = hypothesis
-                ranking &= {j} if all(call[j][0] - call[j][1] >= h for call in self.frame.self_calls
-                                      if j in call) else set()
-            if not ranking:
-                continue
-            p = min(ranking)
-            least = min(call[p][0] for call in self.frame.self_calls)
-            self.depth_free_regions.update(regions)
-            assert self.take_entry_charge(self.frame) == entry_charge
-            body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
-            names = self.frame.loop_params
-            test = f"{names[p]} <= {gas.DEPTH_LIMIT - 1 + least} - $d0"
-            if hypothesis:
-                test = f"{names[p]} >= {hypothesis[1]} && {test}"
-            return test, f"function {js_name}$n({', '.join(names)}) {{\n{body}\n}}\n"
+        results = [(0, SAFE_INTEGER), SAFE_RANGE] if prune(sym.type.result) == NUMBER else [SAFE_RANGE]
+        for p in sorted(set.intersection(*(set(call) for call in frame.self_calls))):
+            compared = sorted({h for s, h in self.compared_literals(decl.body) if s is params[p]} - {0})
+            for least_p, result in itertools.product([0, *compared, None], results):
+                self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=frame.loop_params,
+                                    depth_param=True, depth_free=True, result_range=result)
+                found = self.depth_free_attempt(decl, params[p], p, least_p)
+                if found is not None:
+                    stmts, regions, test = found
+                    self.depth_free_regions.update(regions)
+                    assert self.take_entry_charge(self.frame) == entry_charge
+                    body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
+                    return test, f"function {js_name}$n({', '.join(self.frame.loop_params)}) {{\n{body}\n}}\n"
         return None
+
+    def depth_free_attempt(self, decl: n.FunctionDecl, param: Local, p: int,
+                           hypothesis: int | None) -> tuple[list[str], range, str] | None:
+        """Lower the `$n` copy in the current frame assuming `param >= hypothesis` (when
+        not None; the entry tests it) and that every self call returns a value in
+        `frame.result_range`. Both must hold of every self call it makes (its argument
+        for `param`, the values the body returns), and `param` must rank the calls:
+        (statements, regions, the entry's test) if so, else None."""
+        frame = self.frame
+        if hypothesis is not None:
+            frame.bounds[id(param)] = (hypothesis, SAFE_INTEGER)
+        stmts, regions = self.body_statements(decl)
+        calls = frame.self_calls
+        if not all(p in call for call in calls):
+            return None
+        least = min(call[p][0] for call in calls)
+        lo, hi = frame.result_range
+        if (least <= -SAFE_INTEGER
+                or (hypothesis is not None and any(call[p][0] - call[p][1] < hypothesis for call in calls))
+                or any(r is None or r[0] < lo or r[1] > hi for r in frame.returns)):
+            return None
+        name = frame.loop_params[p]
+        test = f"{name} <= {gas.DEPTH_LIMIT - 1 + least} - $d0"
+        return stmts, regions, test if hypothesis is None else f"{name} >= {hypothesis} && {test}"
 
     def compared_literals(self, body: n.Block) -> list[tuple[object, int]]:
         """(symbol, value) for each comparison of a name with a safe int literal in `body`."""
@@ -439,16 +453,14 @@ class Lowering:
     def decreasing_arguments(self, e: n.Call) -> dict[int, int]:
         """Fast tier, a non-tail self call: for each argument `p - k` (p the parameter in
         that position, k >= 1 a literal), p's index -> (the least value p is known to have
-        here, k), when p has one."""
+        here, -SAFE_INTEGER if none, k)."""
         params = [self.typed.binders[id(p)] for p in self.frame.self_sym.decl.params]
         found = {}
         for j, arg in enumerate(e.args):
             if (isinstance(arg, n.Binary) and arg.op == "-" and isinstance(arg.left, n.Name)
                     and self.typed.refs.get(id(arg.left)) is params[j]
                     and isinstance(arg.right, n.IntLit) and arg.right.value >= 1):
-                least = self.interval(arg.left)[0]
-                if least > -SAFE_INTEGER:
-                    found[j] = (least, arg.right.value)
+                found[j] = (self.interval(arg.left)[0], arg.right.value)
         return found
 
     def body_statements(self, decl: n.FunctionDecl) -> tuple[list[str], range]:
@@ -591,6 +603,8 @@ class Lowering:
             self.tail_call(e, out)
         else:
             out.append(f"return {self.expr(e)};")
+            if self.frame.depth_free:
+                self.frame.returns.append(self.interval(e) if self.type_of(e) == NUMBER else None)
 
     def respond(self, stmt: n.Respond) -> str:
         return self.charged(gas.op_cost("respond"), self.expr(stmt.expr))
@@ -761,6 +775,7 @@ class Lowering:
             self.prepay_entry(sym)
             self.frame.self_calls.append(self.decreasing_arguments(e))
             if self.frame.depth_free:
+                self.intervals[id(e)] = self.frame.result_range
                 return self.charged(cost, f"{callee}$n({', '.join(args)})")
             return self.charged(cost, f"{callee}$r({', '.join([*args, '$d + 1'])})")
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:

@@ -315,8 +315,11 @@ def test_recursion_bounded_by_a_decreasing_parameter_keeps_no_depth() -> None:
     fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
     down = fast[fast.index("function f0_down$n("):fast.index("function f0_down$r(")]
     assert "$d" not in down and "f0_down$n(" in down[20:]
-    assert re.search(r"\$r = v_n\$\d+ <= 1000 - \$d0 \? f0_down\$n\(", fast)               # n <= 0: c = 1
-    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_eq\$n\(", fast)  # n == 0: h = 0
+    # n >= 0 is the hypothesis; then n >= 1 where down and eq call themselves (c = 1)
+    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_down\$n\(", fast)
+    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_eq\$n\(", fast)
+    # ... and pair calls itself where n >= 3
+    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1002 - \$d0 \? f0_pair\$n\(", fast)
     assert "function f0_wrap$n(" not in fast                         # it calls another function
     assert _tier_after(src)[0] == 1
     deep = (2, {"error": "DepthExceeded", "limit": gas.DEPTH_LIMIT})
@@ -327,6 +330,25 @@ def test_recursion_bounded_by_a_decreasing_parameter_keeps_no_depth() -> None:
     assert "function f0_skip$n(" not in lower_program(check_source(skip + src, "tiers.mtp"))
     tier, outcome = _tier_after(skip + src.replace("eq(20 - 2)", "skip(21)"))
     assert (tier, json.loads(outcome["body"])) == deep
+
+
+def test_a_depth_free_body_knows_its_calls_return_non_negative_numbers() -> None:
+    """In a `$n` body, the hypothesis that self calls return numbers >= 0 holds when every
+    value the body returns is >= 0 under it (down: 0 and 1 + down(n - 1)): then the sum
+    needs only its upper bound checked. neg returns negative numbers: its sums keep both
+    bounds, and a result that passes -2^53 (where doubles round) takes the precise tier."""
+    neg = "function neg(n: number): number { if (n <= 0) { -9007199254740991 } else { neg(n - 1) - 1 } }\n"
+    src = PROGRAMS["depth_ranked"].replace("DEPTH", "20") + neg
+    js = lower_program(check_source(src, "tiers.mtp"))
+    down = js[js.index("function f0_down$n("):js.index("function f0_down$r(")]
+    assert f"<= {2**31 - 1} || $u <= {2**53 - 1}) ? $u : $bail()" in down
+    negative = js[js.index("function f0_neg$n("):js.index("function f0_neg$r(")]
+    assert ">= -" in negative and "$bail()" in negative
+    src = neg + 'api GET "/t" { respond json(neg(2) + 10) }\n'
+    ref = run_reference(check_source(src, "tiers.mtp"), Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
+    assert ref.response.body == str(-9007199254740991 - 2 + 10).encode()
+    tier, outcome = _tier_after(src)
+    assert (tier, outcome["body"].encode()) == (2, ref.response.body)
 
 
 def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
