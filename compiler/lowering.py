@@ -9,7 +9,10 @@ the runtime prelude it uses (compiler/linker.py):
 * the **fast tier** keeps `number` as a JS Number (any result outside the safe
   integer range bails out), charges the summed cost of each region (a stretch of
   nodes that run exactly when its first one does) once at the region's start, and
-  bails out on every stop (gas, depth, runtime error).
+  bails out on every stop (gas, depth, runtime error). Counted self tail loops
+  (compiler/loops.py) and recursion bounded by a decreasing parameter also get a
+  copy without overflow checks and gas tests, or without depth tests, run when a
+  test on entry shows it cannot need them.
 
 `$main` runs the fast tier and, if it bails, reruns the request in the precise
 tier with the effects already performed replayed; the response is always the
