@@ -407,14 +407,15 @@ class Lowering:
         results = [(0, SAFE_INTEGER), SAFE_RANGE] if prune(sym.type.result) == NUMBER else [SAFE_RANGE]
         for p in sorted(set.intersection(*(set(call) for call in frame.self_calls))):
             compared = sorted({h for s, h in self.compared_literals(decl.body) if s is params[p]} - {0})
-            for least_p, result in itertools.product([0, *compared, None], results):
+            for hypothesis, result in itertools.product([0, *compared, None], results):
                 self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=frame.loop_params,
                                     depth_param=True, depth_free=True, result_range=result)
-                found = self.depth_free_attempt(decl, params[p], p, least_p)
+                found = self.depth_free_attempt(decl, params[p], p, hypothesis)
                 if found is not None:
                     stmts, regions, test = found
                     self.depth_free_regions.update(regions)
-                    assert self.take_entry_charge(self.frame) == entry_charge
+                    if self.take_entry_charge(self.frame) != entry_charge:    # the same nodes, so never
+                        raise LoweringError(f"internal: the entry charge of {js_name}$n differs")
                     body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
                     return test, f"function {js_name}$n({', '.join(self.frame.loop_params)}) {{\n{body}\n}}\n"
         return None
@@ -453,7 +454,7 @@ class Lowering:
                         found.append((self.typed.refs.get(id(name)), lit.value))
         return found
 
-    def decreasing_arguments(self, e: n.Call) -> dict[int, int]:
+    def decreasing_arguments(self, e: n.Call) -> dict[int, tuple[int, int]]:
         """Fast tier, a non-tail self call: for each argument `p - k` (p the parameter in
         that position, k >= 1 a literal), p's index -> (the least value p is known to have
         here, -SAFE_INTEGER if none, k)."""
