@@ -5,7 +5,8 @@ A self tail loop (a function whose only self call is a tail call, lowered to a J
 
     [const bindings]  if (i REL b) { ... } else { f(..., i - s, ..., acc + e, ...) }
 
-(the self call in either branch, the other branch free of it), where `i` is a `number`
+(the self call in either branch, the other branch free of it; or the same as a
+`match (i REL b) { true => ..., false => ... }`), where `i` is a `number`
 parameter stepping by a literal `s >= 1` towards `b` (a literal or a parameter the loop
 passes on unchanged), and every other parameter is passed on unchanged or is a number
 accumulator: its new value adds and subtracts terms of which `acc` is exactly one and
@@ -117,24 +118,16 @@ def counted_loop(decl: n.FunctionDecl, sym: FunctionSym, typed: TypedModule) -> 
     params = {id(typed.binders[id(p)]): k for k, p in enumerate(decl.params)}
     body = decl.body
     *lets, last = body.stmts
-    if not (all(isinstance(s, n.Binding) for s in lets) and isinstance(last, (n.ExprStmt, n.Return))
-            and isinstance(last.expr, n.If) and isinstance(last.expr.otherwise, n.Block)):
-        return None
-    branch = last.expr
     calls = [x for x in walk(body) if isinstance(x, n.Call)]
-    if any(isinstance(x, (n.Lambda, n.FunctionDecl, n.Await)) for x in walk(body)) or len(calls) != 1:
+    if (not all(isinstance(s, n.Binding) for s in lets) or not isinstance(last, (n.ExprStmt, n.Return))
+            or any(isinstance(x, (n.Lambda, n.FunctionDecl, n.Await)) for x in walk(body)) or len(calls) != 1):
         return None
     call = calls[0]
-    if typed.refs.get(id(call.callee)) is not sym:
+    exit_test = _exit_test(last.expr, call)
+    if typed.refs.get(id(call.callee)) is not sym or exit_test is None:
         return None
-    for loops_on, block in ((True, branch.then), (False, branch.otherwise)):
-        tail = block.stmts[-1]
-        if isinstance(tail, (n.ExprStmt, n.Return)) and tail.expr is call:
-            break
-    else:
-        return None
+    cond, loops_on = exit_test
     # The loop goes on while `cond` is `loops_on`: as `i relation b`.
-    cond = branch.cond
     if not (isinstance(cond, n.Binary) and cond.op in _NEGATED and prune(typed.types[id(cond.left)]) == NUMBER):
         return None
     relation = cond.op if loops_on else _NEGATED[cond.op]
@@ -175,6 +168,29 @@ def counted_loop(decl: n.FunctionDecl, sym: FunctionSym, typed: TypedModule) -> 
     if len(loop.magnitudes) > MAX_BOUNDED_NODES or not _bounded(loop, typed, param_of):
         return None
     return loop
+
+
+def _exit_test(tail, call: n.Call) -> tuple[n.Node, bool] | None:
+    """(cond, v) when `tail` is `if (cond) {…} else {…}` or `match (cond) { true => …,
+    false => … }` (either arm `_`) with `call` ending the branch or arm taken when `cond`
+    is v and not in the other."""
+    def ends_in_call(x) -> bool:
+        if isinstance(x, n.Block):
+            x = x.stmts[-1]
+        return (x.expr if isinstance(x, (n.ExprStmt, n.Return)) else x) is call
+
+    if isinstance(tail, n.If) and isinstance(tail.otherwise, n.Block):
+        branches = [(True, tail.then), (False, tail.otherwise)]
+    elif isinstance(tail, n.Match) and len(tail.arms) == 2:
+        values = [a.pattern.value if isinstance(a.pattern, n.PLit) and a.pattern.kind == "boolean" else None
+                  for a in tail.arms]
+        if values[0] is None or values[1] == values[0]:
+            return None
+        branches = [(values[0], tail.arms[0].body), (not values[0], tail.arms[1].body)]
+    else:
+        return None
+    taken = [v for v, body in branches if ends_in_call(body)]
+    return ((tail.cond if isinstance(tail, n.If) else tail.subject), taken[0]) if len(taken) == 1 else None
 
 
 def _increment(arg, k: int, param_of) -> list[n.Node] | None:

@@ -38,6 +38,12 @@ def _loop(function: str):
      "i", "<", 1, ["a", "b"]),
     ("function f(i: number, s: string, acc: number): number { if (i <= 1) { acc } else { f(i - 1, s, -i + acc) } }",
      "i", ">", -1, ["acc"]),
+    ("function f(i: number, acc: number): number { match (i <= 0) { true => acc, false => f(i - 1, acc + 1) } }",
+     "i", ">", -1, ["acc"]),
+    ("function f(i: number, acc: number): number { match (i < 10) { true => return f(i + 1, acc + i), _ => acc } }",
+     "i", "<", 1, ["acc"]),
+    ("function f(i: number, acc: number): number { match (i == 0) { false => { const x = i * 2\n f(i - 1, acc + x) }, true => acc } }",
+     "i", "!=", -1, ["acc"]),
 ])
 def test_counted_shapes(function, induction, relation, step, accumulators) -> None:
     loop, decl = _loop(function)
@@ -69,7 +75,9 @@ def test_counted_shapes(function, induction, relation, step, accumulators) -> No
     ("function f(i: number, acc: number): number { if (i * 2 <= 0) { acc } else { f(i - 1, acc + 1) } }",
      "the condition does not compare the counter itself"),
     ("function f(i: number, acc: number): number { match i { 0 => acc, _ => f(i - 1, acc + 1) } }",
-     "a match, not an if"),
+     "a match on the counter, not on a comparison"),
+    ("function f(i: number, acc: number): number { match (i <= 0) { _ => f(i - 1, acc + 1) } }",
+     "a match without an exit"),
     ("function f(i: number, acc: number): number { if (i <= 0) { acc } else { f(i - 1, acc + 4503599627370496) } }",
      "a literal at the bound"),
 ])

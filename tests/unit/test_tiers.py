@@ -147,9 +147,10 @@ function up(i: number, n: number, c: number, acc: number): number {
 function upMirrored(i: number, n: number, acc: number): number { if (n > i) { upMirrored(i + 1, n, acc + n % (i + 1)) } else { acc } }
 function byThree(i: number, a: number, b: number): number { if (i <= 0) { a - b } else { byThree(i - 3, a + i / 2, b - 1) } }
 function near(i: number, acc: number): number { if (i == 0) { acc } else { near(i - 1, acc + 1125899906842624) } }
+function viaMatch(i: number, acc: number): number { match (i < 1) { true => acc - i, false => viaMatch(i - 1, i * 3 - acc) } }
 api GET "/t" {
   respond json([down(6, 0), downNe(4, 1), up(0, 7, -5, 3), upMirrored(0, 5, 0), byThree(10, 0, 0), byThree(-2, 1, 1),
-                near(3, 0), near(5, 1), near(2, 4503599627370496), down(-1 + 1, 9007199254740991)])
+                near(3, 0), near(5, 1), near(2, 4503599627370496), down(-1 + 1, 9007199254740991), viaMatch(7, 2)])
 }
 ''',
     "big_numbers": '''
