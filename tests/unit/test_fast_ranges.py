@@ -87,6 +87,10 @@ def _fn(body: str, params: str = "n: number") -> str:
     (_fn("if (n != 5) { n * n } else { n + 1 }"), {"upper": 0, "lower": 0, "both": 1}),
     (_fn("if (3 < n) { n - 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
     (_fn("if (n > 0 && n < 100) { 0 } else { n - 1 }"), {"upper": 0, "lower": 1, "both": 0}),
+    # `!=` excludes a value at an end of the known range (n is at most 2^53 - 1).
+    (_fn("if (n != 9007199254740991) { n + 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n == -9007199254740991) { 0 } else { n - 1 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n >= 0) { if (n != 0) { (n - 1) * 3 } else { n - 1 } } else { 0 }"), {"upper": 1, "lower": 0, "both": 0}),
     # Relations between locals carry the other side's range.
     (_fn("if (a > b && b >= 0) { a - 1 } else { 0 }", "a: number, b: number"), {"upper": 0, "lower": 0, "both": 0}),
     # Expression `if` and `&&` operands learn too.
@@ -109,6 +113,8 @@ EDGE_PROGRAMS = {
     "plus_one_unknown": "n + 1",
     "minus_one_guarded": "if (n > -9007199254740991) { n - 1 } else { 0 }",
     "plus_one_guarded": "if (n < 9007199254740991) { n + 1 } else { 0 }",
+    "plus_one_unless_max": "if (n != 9007199254740991) { n + 1 } else { 0 }",
+    "minus_one_unless_min": "if (n == -9007199254740991) { 0 } else { n - 1 }",
     "times_three": "n * 3",
     "square_guarded": "if (n >= -94906265 && n <= 94906265) { n * n } else { 0 }",
     "sum_of_two": "n + (n - 4503599627370495)",
