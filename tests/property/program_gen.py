@@ -8,7 +8,8 @@ an expression of type ``t`` whose free names all come from the typed environment
     0-2 record shapes (structural, used through literals, field access, patterns)
     0-2 top-level constants (sometimes in reverse dependency order: execution.md section 7)
     0-3 plain helper functions (some returning closures that capture their params)
-    0-4 recursive templates: tail countdowns (n up to 5,000), mutual tail and non-tail
+    0-4 recursive templates: tail countdowns (n up to 5,000), counted loops (up or down,
+        number accumulators near the fast tier's bounds), mutual tail and non-tail
         recursion, tail calls through a closure parameter, non-tail linear recursion
         and non-tail recursion through library callbacks (depth sometimes just below,
         at or above the 1,000 limit), walkers over recursive unions, tail-recursive
