@@ -408,8 +408,7 @@ class Lowering:
         for p in sorted(set.intersection(*(set(call) for call in frame.self_calls))):
             compared = sorted({h for s, h in self.compared_literals(decl.body) if s is params[p]} - {0})
             for hypothesis, result in itertools.product([0, *compared, None], results):
-                self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=frame.loop_params,
-                                    depth_param=True, depth_free=True, result_range=result)
+                self.frame = self.copy_frame(frame, entry_names, depth_free=True, result_range=result)
                 found = self.depth_free_attempt(decl, params[p], p, hypothesis)
                 if found is not None:
                     stmts, regions, test = found
@@ -419,6 +418,13 @@ class Lowering:
                     body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
                     return test, f"function {js_name}$n({', '.join(self.frame.loop_params)}) {{\n{body}\n}}\n"
         return None
+
+    @staticmethod
+    def copy_frame(body: _Frame, entry_names: dict[int, str], **kind) -> _Frame:
+        """A fresh frame to lower another copy of `body`'s function: the same parameters
+        (`entry_names`: its names before the body was lowered), and `kind` (see _Frame)."""
+        return _Frame(names=dict(entry_names), self_sym=body.self_sym, loop_params=body.loop_params,
+                      depth_param=body.depth_param, **kind)
 
     def depth_free_attempt(self, decl: n.FunctionDecl, param: Local, p: int,
                            hypothesis: int | None) -> tuple[list[str], range, str] | None:
@@ -489,8 +495,7 @@ class Lowering:
         if loop is None:
             return []
         checked = self.frame
-        self.frame = _Frame(names=dict(entry_names), self_sym=sym, loop_params=checked.loop_params,
-                            depth_param=checked.depth_param, unchecked=True)
+        self.frame = self.copy_frame(checked, entry_names, unchecked=True)
         stmts, regions = self.body_statements(decl)
         self.local_gas_regions.update(regions)
         self.untested_regions.update(regions)
