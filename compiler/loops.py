@@ -47,6 +47,7 @@ class CountedLoop:
     magnitudes: list[n.Node]        # every + - * node whose value the test must bound
     _decl: n.FunctionDecl
     _typed: TypedModule
+    _bindings: dict[int, n.Node]    # id(Local) of each `const` in the body -> its value
 
     def entry_test(self, params: list[str], gas_per_run: int) -> tuple[list[str], str]:
         """(statements, condition) in JS, given the parameters' JS names on entry: the
@@ -83,8 +84,6 @@ class _Bounds:
         typed = loop._typed
         self.refs = typed.refs
         self.index = {id(typed.binders[id(p)]): k for k, p in enumerate(loop._decl.params)}
-        self.bindings = {id(typed.binders[id(x)]): x.value for x in walk(loop._decl.body)
-                         if isinstance(x, n.Binding)}
 
     def js(self, e) -> str:
         """A literal or an unchanged parameter, as JS."""
@@ -97,8 +96,8 @@ class _Bounds:
             return str(abs(e.value))
         if isinstance(e, n.Name):
             sym = id(self.refs[id(e)])
-            if sym in self.bindings:
-                return self.magnitude(self.bindings[sym])
+            if sym in self.loop._bindings:
+                return self.magnitude(self.loop._bindings[sym])
             k = self.index[sym]
             if k == self.loop.induction:
                 return "$m0"
@@ -162,7 +161,8 @@ def counted_loop(decl: n.FunctionDecl, sym: FunctionSym, typed: TypedModule) -> 
         if increment is None or prune(typed.types[id(arg)]) != NUMBER:
             return None
         accumulators[k] = increment
-    loop = CountedLoop(induction, step, relation, limit, accumulators, [], decl, typed)
+    bindings = {id(typed.binders[id(x)]): x.value for x in walk(body) if isinstance(x, n.Binding)}
+    loop = CountedLoop(induction, step, relation, limit, accumulators, [], decl, typed, bindings)
     loop.magnitudes = [x for x in walk(body) if isinstance(x, n.Binary) and x.op in ("+", "-", "*")
                        and prune(typed.types[id(x)]) == NUMBER]
     if len(loop.magnitudes) > MAX_BOUNDED_NODES or not _bounded(loop, typed, param_of):
@@ -210,23 +210,22 @@ def _increment(arg, k: int, param_of) -> list[n.Node] | None:
 def _bounded(loop: CountedLoop, typed: TypedModule, param_of) -> bool:
     """Whether every arithmetic node of the body has a magnitude bound: literals, number
     parameters, number bindings of such expressions, unary minus, + - * / %; and no
-    increment reads an accumulator (its bound would grow faster than linearly)."""
-    bindings = {id(typed.binders[id(x)]): x.value for x in walk(loop._decl.body) if isinstance(x, n.Binding)}
-
-    def ok(e, accumulators_allowed: bool, seen: frozenset = frozenset()) -> bool:
+    increment reads an accumulator (its bound would grow faster than linearly). A
+    binding's value reads only names bound before it, so following them ends."""
+    def ok(e, accumulators_allowed: bool) -> bool:
         if isinstance(e, n.IntLit):
             return abs(e.value) < BOUND_LIMIT
         if isinstance(e, n.Name):
             sym = typed.refs.get(id(e))
-            if id(sym) in bindings and id(sym) not in seen:
-                return ok(bindings[id(sym)], accumulators_allowed, seen | {id(sym)})
+            if id(sym) in loop._bindings:
+                return ok(loop._bindings[id(sym)], accumulators_allowed)
             k = param_of(e)
             return (isinstance(sym, Local) and k is not None and prune(typed.types[id(e)]) == NUMBER
                     and (accumulators_allowed or k not in loop.accumulators))
         if isinstance(e, n.Unary) and e.op == "-":
-            return ok(e.operand, accumulators_allowed, seen)
+            return ok(e.operand, accumulators_allowed)
         if isinstance(e, n.Binary) and e.op in _ARITHMETIC:
-            return ok(e.left, accumulators_allowed, seen) and ok(e.right, accumulators_allowed, seen)
+            return ok(e.left, accumulators_allowed) and ok(e.right, accumulators_allowed)
         return False
 
     return (all(ok(term, False) for terms in loop.accumulators.values() for term in terms)
