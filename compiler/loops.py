@@ -30,8 +30,6 @@ from .visitor import walk
 BOUND_LIMIT = 2**52      # below 2^53 - 1 with room for the rounding of the bound's own doubles
 MAX_BOUNDED_NODES = 24   # larger bodies are not versioned (the entry test would grow with them)
 _ARITHMETIC = ("+", "-", "*", "/", "%")
-_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 # The comparisons `i REL b` under which the loop may go on, per direction of the step.
 _CONTINUES = {-1: (">", ">=", "!="), 1: ("<", "<=", "!=")}
 
@@ -127,9 +125,10 @@ def counted_loop(decl: n.FunctionDecl, sym: FunctionSym, typed: TypedModule) -> 
         return None
     cond, loops_on = exit_test
     # The loop goes on while `cond` is `loops_on`: as `i relation b`.
-    if not (isinstance(cond, n.Binary) and cond.op in _NEGATED and prune(typed.types[id(cond.left)]) == NUMBER):
+    if not (isinstance(cond, n.Binary) and cond.op in n.NEGATED_COMPARISON
+            and prune(typed.types[id(cond.left)]) == NUMBER):
         return None
-    relation = cond.op if loops_on else _NEGATED[cond.op]
+    relation = cond.op if loops_on else n.NEGATED_COMPARISON[cond.op]
 
     def param_of(e) -> int | None:
         return params.get(id(typed.refs.get(id(e)))) if isinstance(e, n.Name) else None
@@ -141,7 +140,7 @@ def counted_loop(decl: n.FunctionDecl, sym: FunctionSym, typed: TypedModule) -> 
     if left is not None and not unchanged(left):
         induction, limit = left, cond.right
     elif right is not None and not unchanged(right):
-        induction, limit, relation = right, cond.left, _MIRRORED[relation]
+        induction, limit, relation = right, cond.left, n.MIRRORED_COMPARISON[relation]
     else:
         return None
     if not (isinstance(limit, n.IntLit) or (param_of(limit) is not None and unchanged(param_of(limit)))):

@@ -51,8 +51,6 @@ INT32_MAX = 2**31 - 1      # what the fast tier knows of any number
 # A double r (rounded from an integer) is a safe integer iff r * r < 2^106: written as
 # the exact decimal of 2^106 (spec/execution.md section 11).
 SAFE_SQUARE_BOUND = "8.112963841460668e31"
-NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
-MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
 _CALLED = re.compile(r"([\w$]+)\s*\(")     # what a piece of JS calls (and keywords such as `if (`)
@@ -454,7 +452,7 @@ class Lowering:
         """(symbol, value) for each comparison of a name with a safe int literal in `body`."""
         found = []
         for x in walk(body):
-            if isinstance(x, n.Binary) and x.op in NEGATED_COMPARISON:
+            if isinstance(x, n.Binary) and x.op in n.NEGATED_COMPARISON:
                 for name, lit in ((x.left, x.right), (x.right, x.left)):
                     if isinstance(name, n.Name) and isinstance(lit, n.IntLit) and abs(lit.value) <= SAFE_INTEGER:
                         found.append((self.typed.refs.get(id(name)), lit.value))
@@ -1160,11 +1158,11 @@ class Lowering:
             if holds == (cond.op == "&&"):      # both sides took the same value
                 self.learn(cond.left, holds)
                 self.learn(cond.right, holds)
-        elif (isinstance(cond, n.Binary) and cond.op in NEGATED_COMPARISON
+        elif (isinstance(cond, n.Binary) and cond.op in n.NEGATED_COMPARISON
               and self.type_of(cond.left) == NUMBER):
-            op = cond.op if holds else NEGATED_COMPARISON[cond.op]
+            op = cond.op if holds else n.NEGATED_COMPARISON[cond.op]
             self.narrow(cond.left, op, self.interval(cond.right))
-            self.narrow(cond.right, MIRRORED_COMPARISON[op], self.interval(cond.left))
+            self.narrow(cond.right, n.MIRRORED_COMPARISON[op], self.interval(cond.left))
 
     def narrow(self, e, op: str, other: tuple[int, int]) -> None:
         """Record that local `e` (if it is one) satisfies `e op x` for some x in `other`."""

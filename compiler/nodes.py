@@ -10,6 +10,11 @@ from dataclasses import dataclass
 
 from .diagnostics import Span
 
+# The comparison operators: the one that holds when `a op b` does not, and the one
+# that holds of `b, a` when `a op b` does.
+NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+MIRRORED_COMPARISON = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
 
 @dataclass(eq=False, slots=True)
 class Node:
