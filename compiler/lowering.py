@@ -86,7 +86,7 @@ class _Frame:
     self_calls: list[dict[int, tuple[int, int]]] = field(default_factory=list)   # see `decreasing_arguments`
     depth_free: bool = False                                # fast tier: a `$n` body (see `depth_free_body`)
     result_range: tuple[int, int] = SAFE_RANGE              # ... what its self calls return
-    returns: list[tuple[int, int] | None] = field(default_factory=list)   # ... the ranges it returns
+    returns: list[tuple[int, int]] = field(default_factory=list)   # ... the ranges it returns
 
 
 class Lowering:
@@ -442,7 +442,7 @@ class Lowering:
         lo, hi = frame.result_range
         if (least <= -SAFE_INTEGER
                 or (hypothesis is not None and any(call[p][0] - call[p][1] < hypothesis for call in calls))
-                or any(r is None or r[0] < lo or r[1] > hi for r in frame.returns)):
+                or any(r[0] < lo or r[1] > hi for r in frame.returns)):
             return None
         name = frame.loop_params[p]
         test = f"{name} <= {gas.DEPTH_LIMIT - 1 + least} - $d0"
@@ -610,8 +610,8 @@ class Lowering:
             self.tail_call(e, out)
         else:
             out.append(f"return {self.expr(e)};")
-            if self.frame.depth_free:
-                self.frame.returns.append(self.interval(e) if self.type_of(e) == NUMBER else None)
+            if self.frame.depth_free and self.type_of(e) == NUMBER:
+                self.frame.returns.append(self.interval(e))
 
     def respond(self, stmt: n.Respond) -> str:
         return self.charged(gas.op_cost("respond"), self.expr(stmt.expr))

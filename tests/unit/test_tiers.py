@@ -170,8 +170,12 @@ function down(n: number): number { if (n <= 0) { 0 } else { 1 + down(n - 1) } }
 function pair(n: number, m: number): number { if (n < 3 || m < 0) { m } else { pair(n - 2, m + 1) - pair(n - 3, m) } }
 function wrap(k: number, n: number): number { if (k <= 0) { down(n) } else { wrap(k - 1, n) + 1 } }
 function eq(n: number): number { if (n == 0) { 0 } else { eq(n - 1) + 2 } }
+type Chain = End | Link(number, Chain)
+function chain(n: number): Chain { if (n <= 0) { End } else { Link(n, chain(n - 1)) } }
+function size(c: Chain): number { match c { End => 0, Link(_, rest) => 1 + size(rest) } }
 api GET "/t" {
   respond json([down(DEPTH - 1), wrap(3, DEPTH - 4), wrap(DEPTH / 2, DEPTH / 2 - 1), pair(DEPTH / 50, 0), eq(DEPTH - 2),
+                size(chain(DEPTH - 3)),
                 List.length(List.map([DEPTH - 2], (x: number) => down(x))), down(DEPTH)])
 }
 '''
@@ -322,6 +326,8 @@ def test_recursion_bounded_by_a_decreasing_parameter_keeps_no_depth() -> None:
     # ... and pair calls itself where n >= 3
     assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1002 - \$d0 \? f0_pair\$n\(", fast)
     assert "function f0_wrap$n(" not in fast                         # it calls another function
+    # a function returning a union value is ranked the same way (it returns no numbers)
+    assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_chain\$n\(", fast)
     assert _tier_after(src)[0] == 1
     deep = (2, {"error": "DepthExceeded", "limit": gas.DEPTH_LIMIT})
     tier, outcome = _tier_after(src.replace("eq(20 - 2)", "eq(-3)"))    # the hypothesis fails on entry
