@@ -12,7 +12,8 @@ the runtime prelude it uses (compiler/linker.py):
   bails out on every stop (gas, depth, runtime error). Counted self tail loops
   (compiler/loops.py) and recursion bounded by a decreasing parameter also get a
   copy without overflow checks and gas tests, or without depth tests, run when a
-  test on entry shows it cannot need them.
+  test on entry shows it cannot need them. Chains of `List.map`/`filter`/`fold` whose
+  lambdas call nothing (compiler/pipelines.py) run as one loop.
 
 `$main` runs the fast tier and, if it bails, reruns the request in the precise
 tier with the effects already performed replayed; the response is always the
@@ -34,7 +35,7 @@ from decimal import Decimal
 
 from mtpscript.stdlib import decimal128
 
-from . import gas, linker, loops, nodes as n
+from . import gas, linker, loops, nodes as n, pipelines
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
@@ -762,6 +763,10 @@ class Lowering:
 
     def call(self, e: n.Call) -> str:
         sym = self.direct_target(e.callee)
+        if self.fast and isinstance(sym, FunctionSym) and sym.builtin in BATCHED_CALLBACKS:
+            pipe = pipelines.fusible_pipeline(e, self.builtin_of)
+            if pipe is not None:
+                return self.fused_pipeline(pipe)
         callee = self.expr(e.callee) if sym is None else None    # JS evaluates it first
         if (self.fast and isinstance(sym, FunctionSym) and sym.builtin in BATCHED_CALLBACKS
                 and isinstance(e.args[-1], n.Lambda)):
@@ -794,6 +799,60 @@ class Lowering:
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
         args, prefix = self.pin_depth(args, "$d")
         return self.charged(cost, self.prefixed(prefix, f"{helper}({', '.join([callee, *args])})"))
+
+    def builtin_of(self, callee) -> str | None:
+        """The library function `callee` names directly, else None."""
+        sym = self.direct_target(callee)
+        return sym.builtin if isinstance(sym, FunctionSym) else None
+
+    def fused_pipeline(self, pipe: pipelines.Pipeline) -> str:
+        """Fast tier, a fusible pipeline (compiler/pipelines.py): one loop over its source
+        calling each step's callback on each element in turn, with the charges of the
+        separate calls (the call cost and prepaid entry charge of every callback, the size
+        surcharge of every list), made before the loop where the count is already known."""
+        if pipe.from_range:
+            params, values = ["$a", "$b"], [self.expr(a) for a in pipe.source.args]
+            head = ["const $n = $b > $a ? $b - $a : 0;", "if ($n > $LIST_MAX) $bail();"]
+            loop, element = "for (let $i = $a; $i < $b; $i++) {", "$i"
+            before, after = ["$sur($n);"], []
+            self.charge_cost(gas.stdlib_cost(pipelines.SOURCE), expr=True)
+        else:
+            params, values = ["$xs"], [self.expr(pipe.source)]
+            head = ["const $n = $xs.length;"]
+            loop, element = "for (let $j = 0; $j < $n; $j++) {", "$xs[$j]"
+            before, after = [], []
+        body, count, result = [f"let $x = {element};"], "$n", "$out"
+        for k, step in enumerate(pipe.steps):
+            if step.builtin == pipelines.SINK:
+                params.append("$init")
+                values.append(self.expr(step.call.args[1]))
+            fn, prepaid = self.lambda_(step.callback, prepay=True)
+            params.append(f"$f{k}")
+            values.append(fn)
+            self.mark_call()
+            self.charge_cost(gas.stdlib_cost(step.builtin), expr=True)
+            charges = before if count == "$n" else after
+            charges.append(f"$c(($CALL_COST + {prepaid}) * {count});")
+            if step.builtin == "List.map":
+                body.append(f"$x = $f{k}($x);")
+            elif step.builtin == "List.filter":
+                count = f"$k{k}"
+                head.append(f"let {count} = 0;")
+                body.append(f"if (!$f{k}($x)) continue; {count}++;")
+            else:
+                head.append("let $acc = $init;")
+                body.append(f"$acc = $f{k}($acc, $x);")
+                result = "$acc"
+            after.append(f"$sur({count});")
+        if result == "$out":
+            head.append("const $out = [];")
+            body.append("$out.push($x);")
+        # Every callback runs one level deeper than the pipeline, as under the library calls.
+        head.append(f"if ($n && $D >= {gas.DEPTH_LIMIT}) $deep();")
+        code = [*head, *before, loop, *("  " + x for x in body), "}", *after, f"return {result};"]
+        values, prefix = self.pin_depth(values, "$d")
+        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + x for x in code) + "\n})"
+        return self.prefixed(prefix, f"{fn}({', '.join(values)})")
 
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant

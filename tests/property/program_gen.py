@@ -63,6 +63,9 @@ GEN_COMMON_ARITH = True        # the same arithmetic on locals twice in one expr
 GEN_COUNTED_LOOPS = True       # counted tail loops (execution.md section 12 rule 6): counting down or
                                #   up by 1-3, exits by < <= > >= == != (either side), number
                                #   accumulators with increments near the 2^52 bound of the entry test
+GEN_PIPELINES = True           # `|>` chains of List.map / List.filter over a range or a list, some
+                               #   ending in List.fold, with lambdas calling nothing (the fast tier
+                               #   fuses them into one loop: execution.md section 12 rule 7)
 GEN_LIST_DOUBLING = True       # tail loops whose list accumulator may double each step (acc used twice).
                                #   Was BUG (surcharge after allocation): fixed by pre-allocation
                                #   surcharges and the 1,000,000-element cap (spec/execution.md §4, §6)
@@ -477,6 +480,7 @@ class Gen:
                 (2, lambda: f"{self.pick(['Number.min', 'Number.max'])}({self.expr(INT, env, d - 1)}, "
                             f"{self.expr(INT, env, d - 1)})"),
                 (1, lambda: f"Option.unwrapOr(String.toNumber({self.expr(STR, env, d - 1)}), {self.int_lit()})"),
+                (2 if GEN_PIPELINES else 0, lambda: self.list_chain(env, d, fold=True)),
             ]
             if GEN_DECIMAL:
                 opts.append((1, lambda: f"Decimal.compare({self.expr(DEC, env, d - 1)}, {self.expr(DEC, env, d - 1)})"))
@@ -533,6 +537,7 @@ class Gen:
             ]
             if el == INT:
                 opts.append((3, lambda: f"List.range({self.small_int(env, d)}, {self.small_int(env, d)})"))
+                opts.append((2 if GEN_PIPELINES else 0, lambda: self.list_chain(env, d, fold=False)))
             opts.append((1, lambda: f"List.map(List.range(0, {self.i(14, 70)}), "
                                     f"{self.fn_arg(FN((INT,), el), env, d)})"))
             if el in (INT, STR):
@@ -833,6 +838,41 @@ class Gen:
     def list_map(self, el, env, d, known):
         src = self.random_type(nested=False)
         return f"List.map({self.expr(LIST(src), env, d - 1, True)}, {self.fn_arg(FN((src,), el), env, d)})"
+
+    # List.range bounds for pipelines: empty, short and long ranges, one past the length
+    # limit, and ranges whose elements (or the literal itself) pass 2^53 - 1.
+    PIPELINE_RANGES = [(0, 0), (3, 1), (0, 5), (-4, 40), (0, 2000), (0, 1_000_001),
+                       (2**53 - 6, 2**53 - 1), (2**53 - 3, 2**53 + 2), (-(2**53) + 1, -(2**53) + 4)]
+
+    def list_chain(self, env, d, fold: bool):
+        """`source |> List.map(...) |> List.filter(...) [|> List.fold(...)]`: one to three
+        steps over a range or a number list, lambdas on their element, captured numbers and
+        literals near the fast tier's bounds; a step sometimes calls a function (then
+        the chain is fused only above or below it)."""
+        captured = env.of_type(INT)[:3]
+
+        def body(names, depth):
+            arith = self.counted_arith(names + captured, depth)
+            return f"Number.abs({arith})" if self.flip(10) else arith
+
+        def range_source():
+            lo, hi = self.pick(self.PIPELINE_RANGES)
+            lo = str(lo) if lo >= 0 else f"(-{-lo})"
+            return f"List.range({self.pick([lo, self.small_int(env, d)])}, {hi})"
+
+        chain = [self.choose([(3, range_source), (2, lambda: self.expr(LIST(INT), env, d - 1, True))])]
+        for _ in range(self.i(1, 3) - fold):
+            x = self.fresh("x")
+            if self.flip(60):
+                chain.append(f"List.map(({x}: number) => {body([x], 2)})")
+            else:
+                op = self.pick(["<", "<=", ">", ">=", "==", "!="])
+                chain.append(f"List.filter(({x}: number) => {body([x], 1)} {op} {body([x], 1)})")
+        if fold:
+            acc, x = self.fresh("acc"), self.fresh("x")
+            chain.append(f"List.fold({self.pick(['0', '1', str(2**52)])}, "
+                         f"({acc}: number, {x}: number) => {body([acc, x], 2)})")
+        return "(" + " |> ".join(chain) + ")"
 
     def option_map(self, t, env, d, known):
         src = self.pick([INT, STR])

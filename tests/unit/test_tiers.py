@@ -181,6 +181,35 @@ api GET "/t" {
 '''
 
 
+# List pipelines the fast tier runs as one loop (spec/execution.md section 12 rule 7):
+# from a range or a list, through maps and filters, into a fold or a list; one whose
+# lambdas branch (and charge inside); empty ones; and one fused only above a step whose
+# lambda calls a function. DEPTH_PIPELINE runs one with its callbacks at the depth limit.
+PROGRAMS["pipelines"] = '''
+api GET "/t" {
+  const k = 7
+  const xs = [3, -4, 5, 9007199254740000, 0]
+  const a = List.range(0, 12) |> List.map((x: number) => x * k) |> List.filter((x: number) => x % 3 != 0)
+    |> List.fold(1, (s: number, x: number) => s + x)
+  const b = xs |> List.filter((x: number) => x > 0) |> List.map((x: number) => if (x > 4) { x - k } else { x * 2 })
+  const c = [List.range(5, 5) |> List.fold(0, (s: number, x: number) => s + x),
+             List.range(0, 40) |> List.filter((x: number) => x % 2 == 0) |> List.fold(0, (s: number, x: number) => s + x)]
+  const d = List.range(-3, 3) |> List.filter((x: number) => x != 0) |> List.map((x: number) => 100 / x)
+  const e = List.range(0, 4) |> List.map((x: number) => { const y = x * x; y + 1 }) |> List.filter((x: number) => x > 100)
+  const f = List.range(0, 6) |> List.map((x: number) => Number.abs(x - 3)) |> List.filter((x: number) => x > 0)
+    |> List.fold(0, (s: number, x: number) => s * 2 + x)
+  respond json({ a: a, b: b, c: c, d: d, e: e, f: f })
+}
+'''
+PROGRAMS["depth_pipeline"] = '''
+function deep(n: number): number {
+  if (n <= 0) { List.range(0, 3) |> List.map((x: number) => x + 1) |> List.fold(0, (a: number, x: number) => a + x) }
+  else { deep(n - 1) + 1 }
+}
+api GET "/t" { respond json(deep(DEPTH - 2)) }
+'''
+
+
 # Recursion through a plain callback (in the fast tier, run by the native Array method),
 # one library function per program so that none hides another's depth limit.
 PLAIN_CALLBACK_RECURSION = '''
@@ -221,6 +250,7 @@ def test_every_gas_limit_gives_the_precise_outcome(name: str) -> None:
     full = _outcome(precise, 10_000_000)
     ref = run_reference(check, Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
     assert (full[1], full[2]) == (ref.response.body, ref.gas_used)
+    assert _outcome(shipped, 10_000_000) == full
     used = full[2]
     assert used > 20
     for limit in range(1, used + 2):
@@ -263,7 +293,9 @@ def test_a_lambda_written_as_the_callback_has_its_entry_charge_paid_by_the_libra
     made = re.findall(r'\}\), "tiers\.mtp:(\d+):\d+", \[\]\)(?:, (\d+))?\)', fast)
     prepaid = {int(line): int(cost or 0) for line, cost in made}
     assert prepaid[6] == gas.op_cost("read") + gas.op_cost("literal") + gas.op_cost("*")     # x * 2
-    assert all(prepaid[line] > 0 for line in range(6, 16))
+    assert all(prepaid[line] > 0 for line in range(6, 16) if line != 12)
+    # g, List.range |> List.map, is a fused pipeline: its loop charges the same per callback
+    assert prepaid[12] == 0 and f"$c(($CALL_COST + {gas.op_cost('read')}) * $n);" in fast
     h = fast[fast.index("v_h$"):fast.index("v_k$")]
     assert h.count("$G +=") == 1        # one branch costs more than the other: it charges the rest
     precise = js[js.index("// ---- precise tier"):]
@@ -298,7 +330,8 @@ def test_effects_run_once_when_the_request_is_rerun() -> None:
 
 
 @pytest.mark.parametrize("depth", [996, 997, 998, 999, 1000, 1001])
-@pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold", "depth_ranked"])
+@pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold", "depth_ranked",
+                                  "depth_pipeline"])
 def test_depth_limit_boundary_is_the_same_in_both_tiers(name: str, depth: int) -> None:
     """Recursion through self calls (kept as a parameter in the fast tier), plain calls,
     closures, library callbacks (plain ones run by the native Array methods in the fast
@@ -385,6 +418,23 @@ def test_a_match_on_a_local_is_not_copied_in_the_fast_tier() -> None:
 
 
 COUNT = "function count(i: number, acc: number): number { if (i == 0) { acc } else { count(i - 1, acc + i) } }\n"
+
+
+def test_a_list_pipeline_runs_as_one_loop() -> None:
+    """Maps and filters over a range or a list, into a fold or a list, whose lambdas call
+    nothing run as one loop that builds no intermediate list (spec/execution.md section 12
+    rule 7): every chain of `pipelines` but the map whose lambda calls Number.abs, which
+    the library runs. Their outcome at every gas limit is checked above."""
+    js = lower_program(check_source(PROGRAMS["pipelines"], "tiers.mtp"))
+    fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+    assert fast.count("const $n = ") == 7
+    assert re.findall(r"\$List_\w+", fast) == ["$List_map", "$List_range"]     # f's map and its source
+    assert _tier_after(PROGRAMS["pipelines"])[0] == 1
+    # one call over a list saves no list; a callback that is not a lambda written in the call
+    # is not fused, so the map above it has nothing to fuse with
+    single = ('function dbl(x: number): number { x * 2 }\napi GET "/t" { respond json([List.map([1, 2], '
+              '(x: number) => x + 1), List.range(0, 3) |> List.map(dbl) |> List.map((x: number) => x)]) }\n')
+    assert "const $n = " not in lower_program(check_source(single, "tiers.mtp"))
 
 
 def _counted_copy(js: str, name: str) -> str:

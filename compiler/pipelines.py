@@ -1,0 +1,72 @@
+"""Fusible list pipelines: the fast tier's one-loop form of nested list calls.
+
+A pipeline is a chain of `List.map` / `List.filter` calls over a list, optionally
+ending in `List.fold`, as `|>` writes it:
+
+    List.range(0, n) |> List.map((x) => x * 3) |> List.filter((x) => x % 2 == 0)
+                     |> List.fold(0, (acc, x) => acc + x)
+
+where every callback is a lambda written in the call whose body calls nothing (so it
+performs no effect, reads no call depth and returns no tail-call marker: its only way
+to stop is a bail-out, after which the precise tier reruns the request). The fast tier
+then runs all the callbacks in one loop, element by element, without building the
+intermediate lists (or the `List.range` source), and charges what the separate calls
+would have charged once the loop has counted the elements (spec/execution.md §12
+rule 7). `fusible_pipeline` finds such a chain; analysis only: the lowering emits the
+code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import nodes as n
+from .visitor import walk
+
+STAGES = ("List.map", "List.filter")
+SINK = "List.fold"
+SOURCE = "List.range"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One call of the chain: its library function and the call node."""
+    builtin: str
+    call: n.Call
+
+    @property
+    def callback(self) -> n.Lambda:
+        return self.call.args[-1]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """`source` (a list expression, or the `List.range` call when `from_range`) and the
+    steps applied to it, innermost (first to run) first."""
+    source: n.Node
+    from_range: bool
+    steps: tuple[Step, ...]
+
+
+def fusible_pipeline(e: n.Call, builtin_of: Callable[[n.Node], str | None]) -> Pipeline | None:
+    """The pipeline whose outermost call is `e` when fusing it saves at least one list
+    (`builtin_of(callee)` names the library function a callee denotes, or None)."""
+    steps: list[Step] = []
+    node: n.Node = e
+    while isinstance(node, n.Call) and _is_step(node, builtin_of, sink_allowed=not steps):
+        steps.append(Step(builtin_of(node.callee), node))
+        node = node.args[0]
+    from_range = isinstance(node, n.Call) and builtin_of(node.callee) == SOURCE
+    if len(steps) + from_range < 2:
+        return None
+    return Pipeline(node, from_range, tuple(reversed(steps)))
+
+
+def _is_step(e: n.Call, builtin_of, sink_allowed: bool) -> bool:
+    name = builtin_of(e.callee)
+    if not (name in STAGES or (sink_allowed and name == SINK)):
+        return False
+    callback = e.args[-1]
+    return isinstance(callback, n.Lambda) and not any(
+        isinstance(x, (n.Call, n.Await, n.Lambda, n.FunctionDecl)) for x in walk(callback.body))
