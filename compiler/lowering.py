@@ -821,29 +821,35 @@ class Lowering:
             head = ["const $n = $xs.length;"]
             loop, element = "for (let $j = 0; $j < $n; $j++) {", "$xs[$j]"
             before, after = [], []
-        body, count, result = [f"let $x = {element};"], "$n", "$out"
+        body, count, result, local = [f"let $x = {element};"], "$n", "$out", []
         for k, step in enumerate(pipe.steps):
             if step.builtin == pipelines.SINK:
                 params.append("$init")
                 values.append(self.expr(step.call.args[1]))
-            fn, prepaid = self.lambda_(step.callback, prepay=True)
-            params.append(f"$f{k}")
-            values.append(fn)
+            args = ["$acc", "$x"] if step.builtin == pipelines.SINK else ["$x"]
+            callback, prepaid = self.inlined_callback(step.callback, args, local)
+            if callback is None:
+                fn, prepaid = self.lambda_(step.callback, prepay=True)
+                params.append(f"$f{k}")
+                values.append(fn)
+                callback = f"$f{k}({', '.join(args)})"
             self.mark_call()
             self.charge_cost(gas.stdlib_cost(step.builtin), expr=True)
             charges = before if count == "$n" else after
             charges.append(f"$c(($CALL_COST + {prepaid}) * {count});")
             if step.builtin == "List.map":
-                body.append(f"$x = $f{k}($x);")
+                body.append(f"$x = {callback};")
             elif step.builtin == "List.filter":
                 count = f"$k{k}"
                 head.append(f"let {count} = 0;")
-                body.append(f"if (!$f{k}($x)) continue; {count}++;")
+                body.append(f"if (!{callback}) continue; {count}++;")
             else:
                 head.append("let $acc = $init;")
-                body.append(f"$acc = $f{k}($acc, $x);")
+                body.append(f"$acc = {callback};")
                 result = "$acc"
             after.append(f"$sur({count});")
+        if local:
+            head.insert(0, f"var {', '.join(local)};")
         if result == "$out":
             head.append("const $out = [];")
             body.append("$out.push($x);")
@@ -853,6 +859,21 @@ class Lowering:
         values, prefix = self.pin_depth(values, "$d")
         fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + x for x in code) + "\n})"
         return self.prefixed(prefix, f"{fn}({', '.join(values)})")
+
+    def inlined_callback(self, e: n.Lambda, args: list[str], local: list[str]) -> tuple[str | None, int]:
+        """A fused pipeline's callback written in place when its body is one expression
+        (not a block, `if` or `match`): (the JS applying it to `args`, its prepaid entry
+        charge), with its parameters, temporaries and scratch register added to `local`
+        (an inlined body assigns each before reading it); else (None, 0). The closure it
+        replaces is still charged for."""
+        if isinstance(e.body, (n.Block, n.If, n.Match)):
+            return None, 0
+        params, (_, returned), frame, prepaid = self.lambda_body(e, prepay=True)   # its root region: all prepaid
+        self.charge_cost(gas.op_cost("lambda"), expr=True)
+        used = [*params, *frame.temps, *(["$u"] if "$u" in returned else [])]
+        local += [x for x in used if x not in local]
+        binds = "".join(f"{p} = {a}, " for p, a in zip(params, args))
+        return f"({binds}{returned[len('return '):-1]})", prepaid
 
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
@@ -964,6 +985,15 @@ class Lowering:
         """The closure for `e`, and (fast tier, `prepay`) the charge of its entry region,
         left out of its body for the caller to pay: `List.map`, `List.filter` and
         `List.fold` pay it with the call cost of all their callbacks."""
+        params, stmts, body_frame, prepaid = self.lambda_body(e, prepay)
+        make = "$clo" if body_frame.returns_marker else "$cloPlain"
+        env = self.captured(e)
+        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n})"
+        return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])"), prepaid
+
+    def lambda_body(self, e: n.Lambda, prepay: bool) -> tuple[list[str], list[str], _Frame, int]:
+        """`e`'s parameters' JS names, its body's statements and frame, and its prepaid
+        entry charge (see `lambda_`)."""
         saved = self.frame
         self.outer_names.append(saved.names)
         self.frame = _Frame()
@@ -976,14 +1006,11 @@ class Lowering:
         else:
             self.tail_expr(e.body, stmts, tail=True)
         body_frame = self.frame
-        make = "$clo" if body_frame.returns_marker else "$cloPlain"
         prepaid = self.take_entry_charge(body_frame) if prepay else 0
         self.frame = saved
         self.region = saved_region
         self.outer_names.pop()
-        env = self.captured(e)
-        fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n})"
-        return self.charged(gas.op_cost("lambda"), f"{make}({fn}, {_js_string(self.code_id(e))}, [{', '.join(env)}])"), prepaid
+        return params, stmts, body_frame, prepaid
 
     def code_id(self, node) -> str:
         """A stable identity for a function's code: module (relative to the entry module's
