@@ -30,6 +30,7 @@ import itertools
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -77,6 +78,7 @@ class _Frame:
     loop_params: list[str] = field(default_factory=list)
     returns_marker: bool = False                            # some tail call returns a $TC marker
     loops: bool = False                                     # some self tail call jumps to the top
+    may_loop: bool = False                                  # ... may (a self call not surely non-tail)
     depth_param: bool = False                               # fast tier: the call depth is the parameter $d
     root_region: int | None = None                          # fast tier: the region the body starts in
     entry_branches: list[int] = field(default_factory=list) # fast tier: the branch regions of its tail if/match
@@ -304,6 +306,7 @@ class Lowering:
         for checked in self.modules:
             self.typed = checked.typed
             self.repeated = self.repeated_arithmetic(checked.typed.module) if fast else set()
+            self.uses = Counter(id(sym) for sym in checked.typed.refs.values())
             for item in checked.typed.module.items:
                 if isinstance(item, n.FunctionDecl):
                     sym = checked.typed.values[item.name]
@@ -339,6 +342,7 @@ class Lowering:
         fresh_bindings = any(isinstance(x, (n.Lambda, n.FunctionDecl)) for x in walk(decl.body))
         self.frame.loop_params = [p + "$in" for p in params] if fresh_bindings else params
         self.frame.names[id(sym)] = js_name
+        self.frame.may_loop = self.may_call_itself_in_tail_position(decl, sym)
         # Fast tier, a recursive function that never returns a $TC marker: its body is
         # `{js_name}$r`, which keeps the call depth in a parameter (see `pin_depth`).
         self.frame.depth_param = self.fast and id(sym) not in self.marker_functions and any(
@@ -423,7 +427,7 @@ class Lowering:
         """A fresh frame to lower another copy of `body`'s function: the same parameters
         (`entry_names`: its names before the body was lowered), and `kind` (see _Frame)."""
         return _Frame(names=dict(entry_names), self_sym=body.self_sym, loop_params=body.loop_params,
-                      depth_param=body.depth_param, **kind)
+                      depth_param=body.depth_param, may_loop=body.may_loop, **kind)
 
     def depth_free_attempt(self, decl: n.FunctionDecl, param: Local, p: int,
                            hypothesis: int | None) -> tuple[list[str], range, str] | None:
@@ -658,14 +662,32 @@ class Lowering:
         self.region = saved
         out.append('throw new Error("unreachable: non-exhaustive match");')
 
+    def bind_pattern_local(self, node, name: str, value: str, binds: list[str]) -> None:
+        """Bind a name a pattern introduces to `value` (a read of the matched value). Fast
+        tier, in a body that never reassigns its locals (no self tail loop), a name read
+        at most once reads `value` where it is used instead of a `const`."""
+        sym = self.typed.binders[id(node)]
+        if self.fast and not self.frame.may_loop and self.uses[id(sym)] <= 1:
+            self.frame.names[id(sym)] = value
+        else:
+            binds.append(f"const {self.bind_local(node, name)} = {value};")
+
+    def may_call_itself_in_tail_position(self, decl: n.FunctionDecl, sym: FunctionSym) -> bool:
+        """Whether some self call of `decl` is not surely a non-tail one (an operand, an
+        argument, an element or a field value, whose value the body goes on to use)."""
+        used = {id(c) for x in walk(decl.body)
+                if isinstance(x, (n.Binary, n.Unary, n.Call, n.ListLit, n.RecordLit, n.Field, n.Index))
+                for c in children(x)}
+        return any(isinstance(x, n.Call) and self.direct_target(x.callee) is sym and id(x) not in used
+                   for x in walk(decl.body))
+
     def pattern(self, p, value: str, binds: list[str]) -> str:
         if isinstance(p, n.PWild):
             return "true"
         if isinstance(p, n.PName):
             sym = self.typed.binders.get(id(p))
             if isinstance(sym, Local) and id(p) in self.typed.binders:
-                js = self.bind_local(p, p.name)
-                binds.append(f"const {js} = {value};")
+                self.bind_pattern_local(p, p.name, value, binds)
                 return "true"
             ctor = self.lookup_ctor(p.name)
             return f"{value}[0] === {self.descriptor(ctor.variant)}"
@@ -692,8 +714,7 @@ class Lowering:
             name, sub, _ = entry
             access = f"{value}[{_js_string(name)}]"
             if sub is None:
-                js = self.bind_local(entry, name)
-                binds.append(f"const {js} = {access};")
+                self.bind_pattern_local(entry, name, access, binds)
             else:
                 t = self.pattern(sub, access, binds)
                 if t != "true":

@@ -201,6 +201,22 @@ api GET "/t" {
   respond json({ a: a, b: b, c: c, d: d, e: e, f: f })
 }
 '''
+# Names bound by patterns: read once (the fast tier reads the matched value in place), read
+# twice, nested, from a record pattern, captured by a lambda, and in self tail loops, which
+# reassign their parameters (there every name keeps a `const`: walk passes `l` after `t`).
+PROGRAMS["pattern_reads"] = '''
+type Tree = Leaf | Node(Tree, number, Tree)
+function sum(t: Tree): number { match t { Leaf => 0, Node(l, v, r) => sum(l) + v + sum(r) } }
+function twice(t: Tree): number { match t { Leaf => 0, Node(_, v, Node(_, w, _)) => v * v + w, Node(_, v, _) => v } }
+function walk(t: Tree, acc: number): number { match t { Leaf => acc, Node(l, v, r) => walk(l, acc * 10 + v) } }
+function rot(p: { a: number, b: number }, n: number): number { match p { { a, b } => if (n == 0) { a * 10 + b } else { rot({ a: b, b: a }, n - 1) } } }
+function adder(t: Tree): (number) => number { match t { Leaf => (x: number) => x, Node(_, v, _) => (x: number) => x + v } }
+api GET "/t" {
+  const t = Node(Node(Leaf, 1, Leaf), 2, Node(Node(Leaf, 3, Leaf), 4, Leaf))
+  const a = match { a: sum(t), b: 0 } { { a, b } => a - b }
+  respond json([sum(t), twice(t), walk(t, 0), rot({ a: 1, b: 2 }, 3), adder(t)(a), a])
+}
+'''
 PROGRAMS["depth_pipeline"] = '''
 function deep(n: number): number {
   if (n <= 0) { List.range(0, 3) |> List.map((x: number) => x + 1) |> List.fold(0, (a: number, x: number) => a + x) }
@@ -442,6 +458,24 @@ def test_a_list_pipeline_runs_as_one_loop() -> None:
     single = ('function dbl(x: number): number { x * 2 }\napi GET "/t" { respond json([List.map([1, 2], '
               '(x: number) => x + 1), List.range(0, 3) |> List.map(dbl) |> List.map((x: number) => x)]) }\n')
     assert "const $n = " not in lower_program(check_source(single, "tiers.mtp"))
+
+
+def test_a_name_a_pattern_binds_and_reads_once_reads_the_value_in_place() -> None:
+    """Fast tier: outside self tail loops a pattern-bound name read at most once gets no
+    `const`; its use reads the matched value (`v_t[1]`). Names read twice, and every name
+    in a function that may loop, keep one. Outcomes at every gas limit: pattern_reads above."""
+    js = lower_program(check_source(PROGRAMS["pattern_reads"], "tiers.mtp"))
+    fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
+
+    def body(name: str) -> str:
+        start = fast.index(f"function f0_{name}")
+        return fast[start:fast.index("\nfunction ", start + 1)]
+    assert "const v_" not in body("sum$r") and re.search(r"f0_sum\$r\(v_t\$\d+\[1\]", body("sum$r"))
+    assert re.findall(r"const (v_\w+)\$", body("twice")) == ["v_v"]         # v read twice in one arm
+    assert re.findall(r"const (v_\w+)\$", body("walk$r")) == ["v_l", "v_v", "v_r"]
+    assert re.findall(r"const (v_\w+)\$", body("rot$r")) == ["v_a", "v_b"]
+    tier, outcome = _tier_after(PROGRAMS["pattern_reads"])
+    assert (tier, outcome["body"]) == (1, "[10,8,21,21,12,10]")
 
 
 def _counted_copy(js: str, name: str) -> str:
