@@ -237,8 +237,14 @@ class RequestRunner:
         except Exception as e:  # the runtime API is still moving; fall back, say so
             self.how += f"; Program.from_check unavailable: {type(e).__name__}: {e}"
 
-    def run(self):
-        """-> (seconds, body str, gasUsed)"""
+    def run(self, prepared: bool = False):
+        """-> (seconds, body str, gasUsed). `prepared`: the request is served by a VM made
+        ready beforehand (Program.prepare, untimed: a serving loop prepares the next VM
+        after sending each response), as `mtpscript.runtime` serves with Snapshot.prepare."""
+        if prepared:
+            if self.program is None:
+                return math.nan, None, None
+            self.program.prepare(1)
         gc.collect()
         if self.program is not None:
             req = dispatch.Request.from_target("GET", "/")
@@ -336,7 +342,7 @@ def measure(workloads, preps, reps: int, wire: str, problems: list[str], tiers: 
     one repetition of everything rather than every repetition of one workload."""
     runners = {w.name: RequestRunner(preps[w.name].check, preps[w.name].bc["instr"], wire) for w in workloads}
     vm_kinds = VM_KINDS + (TIER_KINDS if tiers else ())
-    t = {w.name: {k: [] for k in vm_kinds + ("vm_request", "reference")} for w in workloads}
+    t = {w.name: {k: [] for k in vm_kinds + ("vm_request", "vm_prepared", "reference")} for w in workloads}
     seen = {w.name: {} for w in workloads}
     for rep in range(reps + 1):
         for w in workloads:
@@ -347,6 +353,7 @@ def measure(workloads, preps, reps: int, wire: str, problems: list[str], tiers: 
                 args = ("bench",) if kind.startswith("plain") else main_args(wire)
                 row[kind], got[kind] = vm_run(p.bc[kind], *args)
             dt, body, g = runners[w.name].run(); row["vm_request"] = dt; got["vm_request"] = (body, g)
+            dt, body, g = runners[w.name].run(prepared=True); row["vm_prepared"] = dt; got["vm_prepared"] = (body, g)
             dt, body, g = reference_run(p.check); row["reference"] = dt; got["reference"] = (body, g)
             if rep:
                 for k, v in row.items():
@@ -361,6 +368,7 @@ def measure(workloads, preps, reps: int, wire: str, problems: list[str], tiers: 
             "plain JS (Number) result": got["plain_number"] == oi["body"],
             "plain JS (BigInt) result": got["plain_bigint"] == oi["body"],
             "VM request body/gasUsed": got["vm_request"] == (oi["body"], oi["gas"]),
+            "VM request (prepared) body/gasUsed": got["vm_prepared"] in ((oi["body"], oi["gas"]), (None, None)),
             "reference body/gasUsed": got["reference"] == (oi["body"], oi["gas"]),
             "status 200": oi["status"] == 200,
         }
@@ -382,6 +390,7 @@ def measure(workloads, preps, reps: int, wire: str, problems: list[str], tiers: 
                 "b_instr_over_plain_bigint": ratio(b["instr"], b["plain_bigint"]),
                 "b_uninstr_over_plain_number": ratio(b["uninstr"], b["plain_number"]),
                 "c_reference_over_vm_request": ratio(b["reference"], b["vm_request"]),
+                "c_reference_over_vm_prepared": ratio(b["reference"], b["vm_prepared"]),
                 "c_reference_over_vm_call": ratio(b["reference"], b["instr"]),
                 "c_reference_over_plain_number": ratio(b["reference"], b["plain_number"]),
             },
@@ -424,15 +433,16 @@ def report(results, reps: int, problems: list[str]) -> None:
           f"best of {reps} warm runs, each in a fresh SealedVM (times in ms)")
     print()
     print_table(f"{'workload':<6} {'what':<40} {'instr':>8} {'uninstr':>8} {'JS Num':>7} {'JS Big':>7} "
-                f"{'VM req':>8} {'ref':>8}",
+                f"{'VM req':>8} {'VM prep':>8} {'ref':>8}",
                 (f"{name:<6} {r['title']:<40} {fmt_ms(b['instr']):>8} {fmt_ms(b['uninstr']):>8} "
                  f"{fmt_ms(b['plain_number']):>7} {fmt_ms(b['plain_bigint']):>7} "
-                 f"{fmt_ms(b['vm_request']):>8} {fmt_ms(b['reference']):>8}"
+                 f"{fmt_ms(b['vm_request']):>8} {fmt_ms(b['vm_prepared']):>8} {fmt_ms(b['reference']):>8}"
                  for name, r in results.items() for b in [r["best_s"]]))
     print()
     print("instr/uninstr: $main call only (VM creation and bytecode loading excluded); JS Num/Big:")
     print("hand-written plain JS, Number/BigInt arithmetic, bench() call only; VM req: one whole")
-    print(f"request ({next(iter(results.values()))['vm_request_path']}); ref: run_reference, one request.")
+    print(f"request ({next(iter(results.values()))['vm_request_path']}); VM prep: the same with a VM")
+    print("prepared beforehand (Program.prepare, off the request's path); ref: run_reference, one request.")
     print()
 
     def cell(v, target, width, higher=False):
@@ -441,11 +451,12 @@ def report(results, reps: int, problems: list[str]) -> None:
         return f"{fmt_x(v) + ' ' + verdict(v >= target if higher else v <= target):>{width}}"
 
     print_table(f"{'workload':<6} {'(a) instr/uninstr':>18} {'(b) instr/JS Num':>17} {'(b) instr/JS Big':>17} "
-                f"{'(c) ref/VM req':>15} {'ref/VM call':>12} {'ref/JS Num':>11}",
+                f"{'(c) ref/VM req':>15} {'ref/VM prep':>12} {'ref/VM call':>12} {'ref/JS Num':>11}",
                 (f"{name:<6} {cell(q['a_instr_over_uninstr'], TARGET_A, 18)} "
                  f"{cell(q['b_instr_over_plain_number'], TARGET_B, 17)} "
                  f"{cell(q['b_instr_over_plain_bigint'], TARGET_B, 17)} "
                  f"{cell(q['c_reference_over_vm_request'], TARGET_C, 15, True)} "
+                 f"{cell(q['c_reference_over_vm_prepared'], None, 12)} "
                  f"{cell(q['c_reference_over_vm_call'], None, 12)} "
                  f"{cell(q['c_reference_over_plain_number'], None, 11)}"
                  for name, r in results.items() for q in [r["ratios"]]))
