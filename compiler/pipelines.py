@@ -8,7 +8,8 @@ ending in `List.fold`, as `|>` writes it:
 
 where every callback is a lambda written in the call whose body calls nothing (so it
 performs no effect, reads no call depth and returns no tail-call marker: its only way
-to stop is a bail-out, after which the precise tier reruns the request). The fast tier
+to stop is a bail-out, after which the precise tier reruns the request), and so does
+a fold's initial value. The fast tier
 then runs all the callbacks in one loop, element by element (the one-expression ones
 written in place), without building the intermediate lists (or the `List.range`
 source), and charges what the separate calls would have charged once the loop has
@@ -64,9 +65,19 @@ def fusible_pipeline(e: n.Call, builtin_of: Callable[[n.Node], str | None]) -> P
 
 
 def _is_step(e: n.Call, builtin_of, sink_allowed: bool) -> bool:
+    """A map or filter (or, as the last step, a fold) whose callback is a lambda calling
+    nothing. A fold's initial value must call nothing either: the loop computes it
+    before the callbacks of the steps below, which may stop the request first, so it
+    must not be able to perform an effect."""
     name = builtin_of(e.callee)
     if not (name in STAGES or (sink_allowed and name == SINK)):
         return False
     callback = e.args[-1]
-    return isinstance(callback, n.Lambda) and not any(
-        isinstance(x, (n.Call, n.Await, n.Lambda, n.FunctionDecl)) for x in walk(callback.body))
+    if not isinstance(callback, n.Lambda):
+        return False
+    return not any(_calls(x) for x in ([callback.body, e.args[1]] if name == SINK else [callback.body]))
+
+
+def _calls(e: n.Node) -> bool:
+    """Whether `e` contains a call, an `await` or a closure."""
+    return any(isinstance(x, (n.Call, n.Await, n.Lambda, n.FunctionDecl)) for x in walk(e))

@@ -347,6 +347,19 @@ def test_effects_run_once_when_the_request_is_rerun() -> None:
     assert _outcome(precise, 10_000_000) == (status, body, _outcome(shipped, 10_000_000)[2], journal)
 
 
+def test_a_pipeline_performs_no_effect_its_callbacks_stop_before() -> None:
+    """A fold's initial value is computed after the steps below it have run all their
+    callbacks: a fused loop cannot compute it first when it could perform an effect (here
+    the map divides by zero before `step` would log), so such a fold is not fused."""
+    src = PROGRAMS["effects"].replace("c: List.fold(List.range(0, 5), 0,", "c: List.fold(List.range(0, 5) |> "
+                                      "List.map((x: number) => 10 / (x - 3)), step(5),")
+    check, shipped, precise = _programs(src)
+    got = _outcome(shipped, 10_000_000)
+    assert got[:2] == (500, b'{"error":"DivisionByZero"}')
+    assert got[3] == [("Log.info", "('step', Record({'i': 1}))"), ("Log.info", "('step', Record({'i': 3}))")]
+    assert got == _outcome(precise, 10_000_000)
+
+
 @pytest.mark.parametrize("depth", [996, 997, 998, 999, 1000, 1001])
 @pytest.mark.parametrize("name", ["depth_mixed", "depth_viaMap", "depth_viaFilter", "depth_viaFold", "depth_ranked",
                                   "depth_pipeline"])
