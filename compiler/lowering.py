@@ -784,7 +784,7 @@ class Lowering:
 
     def call(self, e: n.Call) -> str:
         sym = self.direct_target(e.callee)
-        if self.fast and isinstance(sym, FunctionSym) and sym.builtin in BATCHED_CALLBACKS:
+        if self.fast and isinstance(sym, FunctionSym) and sym.builtin in pipelines.OUTERMOST:
             pipe = pipelines.fusible_pipeline(e, self.builtin_of)
             if pipe is not None:
                 return self.fused_pipeline(pipe)
@@ -844,6 +844,11 @@ class Lowering:
             before, after = [], []
         body, count, result, local = [f"let $x = {element};"], "$n", "$out", []
         for k, step in enumerate(pipe.steps):
+            self.mark_call()
+            self.charge_cost(gas.stdlib_cost(step.builtin), expr=True)
+            if step.builtin == pipelines.COUNT:
+                result = count
+                continue
             if step.builtin == pipelines.SINK:
                 params.append("$init")
                 values.append(self.expr(step.call.args[1]))
@@ -854,8 +859,6 @@ class Lowering:
                 params.append(f"$f{k}")
                 values.append(fn)
                 callback = f"$f{k}({', '.join(args)})"
-            self.mark_call()
-            self.charge_cost(gas.stdlib_cost(step.builtin), expr=True)
             charges = before if count == "$n" else after
             charges.append(f"$c(($CALL_COST + {prepaid}) * {count});")
             if step.builtin == "List.map":
@@ -874,9 +877,13 @@ class Lowering:
         if result == "$out":
             head.append("const $out = [];")
             body.append("$out.push($x);")
-        # Every callback runs one level deeper than the pipeline, as under the library calls.
-        head.append(f"if ($n && $D >= {gas.DEPTH_LIMIT}) $deep();")
-        code = [*head, *before, loop, *("  " + x for x in body), "}", *after, f"return {result};"]
+        walked = [loop, *("  " + x for x in body), "}"]
+        if any(step.builtin != pipelines.COUNT for step in pipe.steps):
+            # Every callback runs one level deeper than the pipeline, as under the library calls.
+            head.append(f"if ($n && $D >= {gas.DEPTH_LIMIT}) $deep();")
+        else:
+            walked = []           # `List.range(a, b) |> List.length`: nothing to run per element
+        code = [*head, *before, *walked, *after, f"return {result};"]
         values, prefix = self.pin_depth(values, "$d")
         fn = f"(({', '.join(params)}) => {{\n" + "\n".join("  " + x for x in code) + "\n})"
         return self.prefixed(prefix, f"{fn}({', '.join(values)})")

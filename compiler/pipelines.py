@@ -1,7 +1,7 @@
 """Fusible list pipelines: the fast tier's one-loop form of nested list calls.
 
 A pipeline is a chain of `List.map` / `List.filter` calls over a list, optionally
-ending in `List.fold`, as `|>` writes it:
+ending in `List.fold` or `List.length`, as `|>` writes it:
 
     List.range(0, n) |> List.map((x) => x * 3) |> List.filter((x) => x % 2 == 0)
                      |> List.fold(0, (acc, x) => acc + x)
@@ -27,7 +27,9 @@ from .visitor import walk
 
 STAGES = ("List.map", "List.filter")
 SINK = "List.fold"
+COUNT = "List.length"           # a last step without a callback: the number of elements
 SOURCE = "List.range"
+OUTERMOST = (*STAGES, SINK, COUNT)    # the library functions a pipeline can end in
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,13 @@ def fusible_pipeline(e: n.Call, builtin_of: Callable[[n.Node], str | None]) -> P
 
 
 def _is_step(e: n.Call, builtin_of, sink_allowed: bool) -> bool:
-    """A map or filter (or, as the last step, a fold) whose callback is a lambda calling
-    nothing. A fold's initial value must call nothing either: the loop computes it
-    before the callbacks of the steps below, which may stop the request first, so it
-    must not be able to perform an effect."""
+    """A map or filter (or, as the last step, a length, or a fold) whose callback is a
+    lambda calling nothing. A fold's initial value must call nothing either: the loop
+    computes it before the callbacks of the steps below, which may stop the request
+    first, so it must not be able to perform an effect."""
     name = builtin_of(e.callee)
+    if sink_allowed and name == COUNT:
+        return True
     if not (name in STAGES or (sink_allowed and name == SINK)):
         return False
     callback = e.args[-1]

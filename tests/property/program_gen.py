@@ -64,8 +64,8 @@ GEN_COUNTED_LOOPS = True       # counted tail loops (execution.md section 12 rul
                                #   up by 1-3, exits by < <= > >= == != (either side), number
                                #   accumulators with increments near the 2^52 bound of the entry test
 GEN_PIPELINES = True           # `|>` chains of List.map / List.filter over a range or a list, some
-                               #   ending in List.fold, with lambdas calling nothing (the fast tier
-                               #   fuses them into one loop: execution.md section 12 rule 7)
+                               #   ending in List.fold or List.length, with lambdas calling nothing
+                               #   (the fast tier fuses them into one loop: execution.md §12 rule 7)
 GEN_LIST_DOUBLING = True       # tail loops whose list accumulator may double each step (acc used twice).
                                #   Was BUG (surcharge after allocation): fixed by pre-allocation
                                #   surcharges and the 1,000,000-element cap (spec/execution.md §4, §6)
@@ -811,7 +811,7 @@ class Gen:
 
     def invoke_lambda(self, t, env, d, known):
         pt = self.pick([INT, STR])
-        lam = self.lambda_(FN((pt,), t), env, d - 1, annotate=True)
+        lam = self.lambda_(FN((pt,), t), env, d - 1, annotate=True, known=known)
         return f"{lam}({self.expr(pt, self.arg_env(env, None), d - 1)})"
 
     def field_access(self, t, env, d):
@@ -845,10 +845,10 @@ class Gen:
                        (2**53 - 6, 2**53 - 1), (2**53 - 3, 2**53 + 2), (-(2**53) + 1, -(2**53) + 4)]
 
     def list_chain(self, env, d, fold: bool):
-        """`source |> List.map(...) |> List.filter(...) [|> List.fold(...)]`: one to three
-        steps over a range or a number list, lambdas on their element, captured numbers and
-        literals near the fast tier's bounds; a step sometimes calls a function (then
-        the chain is fused only above or below it)."""
+        """`source |> List.map(...) |> List.filter(...) [|> List.fold(...) or List.length]`:
+        one to three steps over a range or a number list, lambdas on their element,
+        captured numbers and literals near the fast tier's bounds; a step sometimes calls
+        a function (then the chain is fused only above or below it)."""
         captured = env.of_type(INT)[:3]
 
         def body(names, depth):
@@ -868,7 +868,9 @@ class Gen:
             else:
                 op = self.pick(["<", "<=", ">", ">=", "==", "!="])
                 chain.append(f"List.filter(({x}: number) => {body([x], 1)} {op} {body([x], 1)})")
-        if fold:
+        if fold and self.flip(25):
+            chain.append("List.length")
+        elif fold:
             acc, x = self.fresh("acc"), self.fresh("x")
             chain.append(f"List.fold({self.pick(['0', '1', str(2**52)])}, "
                          f"({acc}: number, {x}: number) => {body([acc, x], 2)})")
@@ -896,7 +898,9 @@ class Gen:
         return f"({a} {self.pick(['==', '==', '!='])} {b})"
 
     # ---------------------------------------------------------------- functions as values
-    def lambda_(self, ft, env, d, annotate):
+    def lambda_(self, ft, env, d, annotate, known=False):
+        """A lambda of function type `ft`; `known`: its result's type must follow from its
+        body alone (nothing around it gives the type: an immediately invoked lambda)."""
         params = [self.fresh("x") for _ in ft[1]]
         inner = env.enter()
         for p, pt in zip(params, ft[1]):
@@ -908,11 +912,11 @@ class Gen:
             ps = ", ".join(params)
         if form == "function":
             stmts, inner2 = self.statements(inner, d, set(params), max_stmts=1) if d > 0 else ([], inner)
-            body = self.expr(ft[2], inner2, d - 1)
+            body = self.expr(ft[2], inner2, d - 1, known)
             if self.flip(30):
                 body = "return " + body
             return f"(function ({ps}) {{ {'; '.join(stmts + [body])} }})"
-        body = self.expr(ft[2], inner, d - 1)
+        body = self.expr(ft[2], inner, d - 1, known)
         if form == "arrow_ret":
             return f"(({ps}): {self.tname(ft[2])} => {body})"
         return f"(({ps}) => {body})"

@@ -198,7 +198,9 @@ api GET "/t" {
   const e = List.range(0, 4) |> List.map((x: number) => { const y = x * x; y + 1 }) |> List.filter((x: number) => x > 100)
   const f = List.range(0, 6) |> List.map((x: number) => Number.abs(x - 3)) |> List.filter((x: number) => x > 0)
     |> List.fold(0, (s: number, x: number) => s * 2 + x)
-  respond json({ a: a, b: b, c: c, d: d, e: e, f: f })
+  const g = [xs |> List.filter((x: number) => x > 0) |> List.length, List.range(2, 40) |> List.map((x: number) => x * x)
+             |> List.length, List.range(0, 3) |> List.length]
+  respond json({ a: a, b: b, c: c, d: d, e: e, f: f, g: g })
 }
 '''
 # Names bound by patterns: read once (the fast tier reads the matched value in place), read
@@ -460,7 +462,7 @@ def test_a_list_pipeline_runs_as_one_loop() -> None:
     once for two uses)."""
     js = lower_program(check_source(PROGRAMS["pipelines"], "tiers.mtp"))
     fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
-    assert fast.count("const $n = ") == 7
+    assert fast.count("const $n = ") == 10
     assert re.findall(r"\$List_\w+", fast) == ["$List_map", "$List_range"]     # f's map and its source
     # lambdas whose body is one expression are written in place; b's `if`, e's block and
     # f's Number.abs lambdas stay closures
