@@ -9,11 +9,11 @@ ending in `List.fold` or `List.length`, as `|>` writes it:
 where every callback is a lambda written in the call whose body calls nothing (so it
 performs no effect, reads no call depth and returns no tail-call marker: its only way
 to stop is a bail-out, after which the precise tier reruns the request), and so does
-a fold's initial value. The fast tier
-then runs all the callbacks in one loop, element by element (the one-expression ones
-written in place), without building the intermediate lists (or the `List.range`
-source), and charges what the separate calls would have charged once the loop has
-counted the elements (spec/execution.md §12 rule 7). `fusible_pipeline` finds such a chain; analysis only: the lowering emits the
+a fold's initial value. The fast tier then runs all the callbacks in one loop, element
+by element (the one-expression ones written in place), without building the
+intermediate lists (or the `List.range` source), and charges what the separate calls
+would have charged once the loop has counted the elements (spec/execution.md §12
+rule 7). `fusible_pipeline` finds such a chain; analysis only: the lowering emits the
 code.
 """
 
