@@ -182,7 +182,7 @@ api GET "/t" {
 
 
 # List pipelines the fast tier runs as one loop (spec/execution.md section 12 rule 7):
-# from a range or a list, through maps and filters, into a fold or a list; one whose
+# from a range or a list, through maps and filters, into a fold, a count or a list; one whose
 # lambdas branch (and charge inside); empty ones; and one fused only above a step whose
 # lambda calls a function. DEPTH_PIPELINE runs one with its callbacks at the depth limit.
 PROGRAMS["pipelines"] = '''
@@ -205,7 +205,8 @@ api GET "/t" {
 '''
 # Names bound by patterns: read once (the fast tier reads the matched value in place), read
 # twice, nested, from a record pattern, captured by a lambda, and in self tail loops, which
-# reassign their parameters (there every name keeps a `const`: walk passes `l` after `t`).
+# reassign their parameters (there every name keeps a `const`: walk's tail call passes `l`
+# for `t`, and `v`, read after that, must still be the old `t`'s).
 PROGRAMS["pattern_reads"] = '''
 type Tree = Leaf | Node(Tree, number, Tree)
 function sum(t: Tree): number { match t { Leaf => 0, Node(l, v, r) => sum(l) + v + sum(r) } }
@@ -454,7 +455,7 @@ COUNT = "function count(i: number, acc: number): number { if (i == 0) { acc } el
 
 
 def test_a_list_pipeline_runs_as_one_loop() -> None:
-    """Maps and filters over a range or a list, into a fold or a list, whose lambdas call
+    """Maps and filters over a range or a list, into a fold, a count or a list, whose lambdas call
     nothing run as one loop that builds no intermediate list (spec/execution.md section 12
     rule 7): every chain of `pipelines` but the map whose lambda calls Number.abs, which
     the library runs. Their outcome at every gas limit is checked above (a and d inline
