@@ -874,7 +874,10 @@ class Lowering:
             after.append(f"$sur({count});")
         if local:
             head.insert(0, f"var {', '.join(local)};")
-        if result == "$out":
+        if result == "$out" and count == "$n":       # no filter: the list's length is known
+            head.append("const $out = new Array($n);")
+            body.append(f"$out[{'$i - $a' if pipe.from_range else '$j'}] = $x;")
+        elif result == "$out":
             head.append("const $out = [];")
             body.append("$out.push($x);")
         walked = [loop, *("  " + x for x in body), "}"]
@@ -894,7 +897,7 @@ class Lowering:
         charge), with its parameters, temporaries and scratch register added to `local`
         (an inlined body assigns each before reading it); else (None, 0). The closure it
         replaces is still charged for."""
-        if isinstance(e.body, (n.Block, n.If, n.Match)):
+        if not pipelines.written_in_place(e):
             return None, 0
         params, (_, returned), frame, prepaid = self.lambda_body(e, prepay=True)   # its root region: all prepaid
         self.charge_cost(gas.op_cost("lambda"), expr=True)

@@ -13,8 +13,8 @@ a fold's initial value. The fast tier then runs all the callbacks in one loop, e
 by element (the one-expression ones written in place), without building the
 intermediate lists (or the `List.range` source), and charges what the separate calls
 would have charged once the loop has counted the elements (spec/execution.md §12
-rule 7). `fusible_pipeline` finds such a chain; analysis only: the lowering emits the
-code.
+rule 7). A lone `List.map` whose callback is one expression runs as such a loop too.
+`fusible_pipeline` finds these chains; analysis only: the lowering emits the code.
 """
 
 from __future__ import annotations
@@ -53,17 +53,26 @@ class Pipeline:
 
 
 def fusible_pipeline(e: n.Call, builtin_of: Callable[[n.Node], str | None]) -> Pipeline | None:
-    """The pipeline whose outermost call is `e` when fusing it saves at least one list
-    (`builtin_of(callee)` names the library function a callee denotes, or None)."""
+    """The pipeline whose outermost call is `e` when fusing it saves at least one list,
+    or is a lone `List.map` whose callback is written in place (a loop filling a list of
+    known length beats the native `Array.prototype.map` calling a closure);
+    `builtin_of(callee)` names the library function a callee denotes, or None."""
     steps: list[Step] = []
     node: n.Node = e
     while isinstance(node, n.Call) and _is_step(node, builtin_of, sink_allowed=not steps):
         steps.append(Step(builtin_of(node.callee), node))
         node = node.args[0]
     from_range = isinstance(node, n.Call) and builtin_of(node.callee) == SOURCE
-    if len(steps) + from_range < 2:
+    lone_map = len(steps) == 1 and steps[0].builtin == "List.map" and written_in_place(steps[0].callback)
+    if len(steps) + from_range < 2 and not lone_map:
         return None
     return Pipeline(node, from_range, tuple(reversed(steps)))
+
+
+def written_in_place(callback: n.Lambda) -> bool:
+    """Whether the loop writes the callback's body in place of a call: its body is one
+    expression (not a block, `if` or `match`, which lower to statements)."""
+    return not isinstance(callback.body, (n.Block, n.If, n.Match))
 
 
 def _is_step(e: n.Call, builtin_of, sink_allowed: bool) -> bool:
