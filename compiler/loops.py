@@ -27,7 +27,7 @@ from .checker import FunctionSym, Local, TypedModule
 from .types import NUMBER, prune
 from .visitor import walk
 
-BOUND_LIMIT = 2**52      # below 2^53 - 1 with room for the rounding of the bound's own doubles
+BOUND_LIMIT = 2**50      # below the fast range, 2^51 - 1, with room for the rounding of the bound's own doubles
 MAX_BOUNDED_NODES = 24   # larger bodies are not versioned (the entry test would grow with them)
 _ARITHMETIC = ("+", "-", "*", "/", "%")
 # The comparisons `i REL b` under which the loop may go on, per direction of the step.

@@ -6,8 +6,8 @@ the runtime prelude it uses (compiler/linker.py):
 * the **precise tier** charges gas in pre-order exactly as spec/execution.md says
   (every charged node lowers to `(($G += cost) >= $L && $gx(), <node>)`), keeps
   every `number` as a BigInt and checks every operation;
-* the **fast tier** keeps `number` as a JS Number (any result outside the safe
-  integer range bails out), charges the summed cost of each region (a stretch of
+* the **fast tier** keeps `number` as a JS Number (any value outside ±(2^51 − 1)
+  bails out), charges the summed cost of each region (a stretch of
   nodes that run exactly when its first one does) once at the region's start, and
   bails out on every stop (gas, depth, runtime error). Counted self tail loops
   (compiler/loops.py) and recursion bounded by a decreasing parameter also get a
@@ -47,12 +47,17 @@ BUILTIN_UNIONS = {"Option", "Result", "Json", "DecimalError"}
 NUMBER_OPS = {"+": "$add", "-": "$sub", "*": "$mul", "/": "$div", "%": "$mod"}
 FAST_NUMBER_OPS = {"/": "$idiv", "%": "$imod"}     # + - * are inlined in the fast tier
 BATCHED_CALLBACKS = {"List.map", "List.filter", "List.fold"}   # callback last; see $callbacks
-SAFE_INTEGER = 2**53 - 1
-SAFE_RANGE = (-SAFE_INTEGER, SAFE_INTEGER)
-INT32_MAX = 2**31 - 1      # what the fast tier knows of any number
-# A double r (rounded from an integer) is a safe integer iff r * r < 2^106: written as
-# the exact decimal of 2^106 (spec/execution.md section 11).
-SAFE_SQUARE_BOUND = "8.112963841460668e31"
+# Fast tier (spec/execution.md section 11): every number a value holds lies in
+# ±FAST_INTEGER, so an intermediate result of + - * on up to four of them stays within
+# ±EXACT_INTEGER, where doubles are exact, and needs no check of its own.
+FAST_INTEGER = 2**51 - 1
+FAST_RANGE = (-FAST_INTEGER, FAST_INTEGER)    # what the fast tier knows of any number
+EXACT_INTEGER = 2**53
+EXACT_OPERATORS = {"+", "-", "*", "<", "<=", ">", ">=", "==", "!="}   # exact operands will do
+INT32_MAX = 2**31 - 1
+# A double r (rounded from an integer) lies in ±FAST_INTEGER iff r * r < 2^102: written
+# as the shortest decimal that reads back as 2^102 (spec/execution.md section 11).
+FAST_SQUARE_BOUND = "5.070602400912918e30"
 _REGION = re.compile("\x00([SE])(\\d+)\x00")
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
 _CALLED = re.compile(r"([\w$]+)\s*\(")     # what a piece of JS calls (and keywords such as `if (`)
@@ -88,7 +93,7 @@ class _Frame:
     unchecked: bool = False                                 # fast tier: a counted loop's unchecked copy
     self_calls: list[dict[int, tuple[int, int]]] = field(default_factory=list)   # see `decreasing_arguments`
     depth_free: bool = False                                # fast tier: a `$n` body (see `depth_free_body`)
-    result_range: tuple[int, int] = SAFE_RANGE              # ... what its self calls return
+    result_range: tuple[int, int] = FAST_RANGE              # ... what its self calls return
     returns: list[tuple[int, int]] = field(default_factory=list)   # ... the ranges it returns
 
 
@@ -119,6 +124,7 @@ class Lowering:
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
         self.repeated: set[int] = set()     # fast tier: id(Binary) of arithmetic computed more than once
+        self.exact_operands: set[int] = set()   # fast tier: id(operand) of + - * or a comparison
 
     def name_globals(self, prefix: str) -> None:
         """JS names of the top-level functions and constants for one tier."""
@@ -407,7 +413,7 @@ class Lowering:
                 for x in walk(decl.body)):
             return None
         params = [self.typed.binders[id(p)] for p in decl.params]
-        results = [(0, SAFE_INTEGER), SAFE_RANGE] if prune(sym.type.result) == NUMBER else [SAFE_RANGE]
+        results = [(0, FAST_INTEGER), FAST_RANGE] if prune(sym.type.result) == NUMBER else [FAST_RANGE]
         for p in sorted(set.intersection(*(set(call) for call in frame.self_calls))):
             compared = sorted({h for s, h in self.compared_literals(decl.body) if s is params[p]} - {0})
             for hypothesis, result in itertools.product([0, *compared, None], results):
@@ -438,14 +444,14 @@ class Lowering:
         (statements, regions, the entry's test) if so, else None."""
         frame = self.frame
         if hypothesis is not None:
-            frame.bounds[id(param)] = (hypothesis, SAFE_INTEGER)
+            frame.bounds[id(param)] = (hypothesis, FAST_INTEGER)
         stmts, regions = self.body_statements(decl)
         calls = frame.self_calls
         if not all(p in call for call in calls):
             return None
         least = min(call[p][0] for call in calls)
         lo, hi = frame.result_range
-        if (least <= -SAFE_INTEGER
+        if (least <= -FAST_INTEGER
                 or (hypothesis is not None and any(call[p][0] - call[p][1] < hypothesis for call in calls))
                 or any(r[0] < lo or r[1] > hi for r in frame.returns)):
             return None
@@ -454,19 +460,19 @@ class Lowering:
         return stmts, regions, test if hypothesis is None else f"{name} >= {hypothesis} && {test}"
 
     def compared_literals(self, body: n.Block) -> list[tuple[object, int]]:
-        """(symbol, value) for each comparison of a name with a safe int literal in `body`."""
+        """(symbol, value) for each comparison of a name with an int literal in the fast range in `body`."""
         found = []
         for x in walk(body):
             if isinstance(x, n.Binary) and x.op in n.NEGATED_COMPARISON:
                 for name, lit in ((x.left, x.right), (x.right, x.left)):
-                    if isinstance(name, n.Name) and isinstance(lit, n.IntLit) and abs(lit.value) <= SAFE_INTEGER:
+                    if isinstance(name, n.Name) and isinstance(lit, n.IntLit) and abs(lit.value) <= FAST_INTEGER:
                         found.append((self.typed.refs.get(id(name)), lit.value))
         return found
 
     def decreasing_arguments(self, e: n.Call) -> dict[int, tuple[int, int]]:
         """Fast tier, a non-tail self call: for each argument `p - k` (p the parameter in
         that position, k >= 1 a literal), p's index -> (the least value p is known to have
-        here, -SAFE_INTEGER if none, k)."""
+        here, -FAST_INTEGER if none, k)."""
         params = [self.typed.binders[id(p)] for p in self.frame.self_sym.decl.params]
         found = {}
         for j, arg in enumerate(e.args):
@@ -689,10 +695,11 @@ class Lowering:
             if isinstance(sym, Local) and id(p) in self.typed.binders:
                 self.bind_pattern_local(p, p.name, value, binds)
                 return "true"
-            ctor = self.lookup_ctor(p.name)
-            return f"{value}[0] === {self.descriptor(ctor.variant)}"
+            return f"{value} === {self.nullary(self.lookup_ctor(p.name).variant)}"
         if isinstance(p, n.PCtor):
             ctor = self.lookup_ctor(p.name)
+            if not p.args:
+                return f"{value} === {self.nullary(ctor.variant)}"
             tests = [f"{value}[0] === {self.descriptor(ctor.variant)}"]
             for i, sub in enumerate(p.args):
                 t = self.pattern(sub, f"{value}[{i + 1}]", binds)
@@ -701,7 +708,7 @@ class Lowering:
             return " && ".join(tests)
         if isinstance(p, n.PLit):
             if p.kind == "number":
-                if self.fast and abs(p.value) > SAFE_INTEGER:
+                if self.fast and abs(p.value) > FAST_INTEGER:
                     return "false"      # no fast-tier number can equal it
                 return f"{value} === {self.int_literal(p.value)}"
             if p.kind == "Decimal":
@@ -909,11 +916,13 @@ class Lowering:
     def construct(self, sym: CtorSym, args: list[str]) -> str:
         v = sym.variant
         op = CTOR_ROWS.get(v.name, "ctor") if v.union.name in ("Option", "Result") else "ctor"
-        if not args:    # values are immutable: one shared instance per nullary variant
+        if not args:
             return self.charged(gas.op_cost(op), self.nullary(v))
         return self.charged(gas.op_cost(op), f"[{', '.join([self.descriptor(v), *args])}]")
 
     def nullary(self, variant) -> str:
+        """The one instance of a nullary variant (`$mk` makes no other): patterns test it
+        by identity."""
         desc = self.descriptor(variant)
         name = "$N" + desc[2:]
         if name not in self.nullaries:
@@ -937,10 +946,10 @@ class Lowering:
 
     def int_literal(self, value: int) -> str:
         """An int literal: a BigInt in the precise tier; in the fast tier a Number, or a
-        bail-out where the value is not a safe integer."""
+        bail-out where the value lies outside the fast range."""
         if not self.fast:
             return f"{value}n"
-        return str(value) if abs(value) <= SAFE_INTEGER else "$bail()"
+        return str(value) if abs(value) <= FAST_INTEGER else "$bail()"
 
     def expr_IntLit(self, e: n.IntLit) -> str:
         return self.charged(gas.op_cost("literal"), self.int_literal(e.value))
@@ -1098,7 +1107,7 @@ class Lowering:
             return self.charged(gas.op_cost("not"), f"!{self.expr(e.operand)}")
         if self.type_of(e) == DECIMAL:
             return self.charged(gas.op_cost("neg"), f"$dneg({self.expr(e.operand)})")
-        if self.fast:    # the negation of a safe integer is one
+        if self.fast:    # the fast range is symmetric
             return self.charged(gas.op_cost("neg"), f"(-({self.expr(e.operand)}))")
         return self.charged(gas.op_cost("neg"), f"$neg({self.expr(e.operand)})")
 
@@ -1109,6 +1118,8 @@ class Lowering:
             left = self.expr(e.left)
             right = self.knowing(e.left, op == "&&", lambda: self.region_expr(lambda: self.expr(e.right)))
             return f"({prefix}({left} {op} {right}))" if prefix else f"({left} {op} {right})"
+        if self.fast and op in EXACT_OPERATORS:
+            self.exact_operands.update(id(x) for x in (e.left, e.right) if id(x) not in self.repeated)
         left, right = self.expr(e.left), self.expr(e.right)
         if op in ("==", "!="):
             if self.type_of(e.left) in (NUMBER, STRING, BOOLEAN):   # no composites: no surcharge
@@ -1201,27 +1212,31 @@ class Lowering:
         return f"({temp} = {js})"
 
     # ------------------------------------------------------------ fast-tier ranges
-    # Doubles are exact while a result is a safe integer, and a rounded result is never
-    # one (spec/execution.md section 11). What the lowering knows of each operand's range
-    # (literals, and the conditions of the branches it is in) decides which check a result
-    # needs: none, one bound, or both.
+    # Doubles are exact while a result lies within ±EXACT_INTEGER, and a rounded result
+    # never lies within ±FAST_INTEGER (spec/execution.md section 11). What the lowering
+    # knows of each operand's range (literals, and the conditions of the branches it is
+    # in) decides which check a result needs: none, one bound, or both. An operand of
+    # `+ - *` or of a comparison (`exact_operands`) needs none while it is exact.
     def checked_arithmetic(self, e: n.Binary, left: str, right: str) -> str:
         (a, b), (c, d) = self.interval(e.left), self.interval(e.right)
         corners = {"+": (a + c, b + d), "-": (a - d, b - c)}.get(e.op) or (
             min(a * c, a * d, b * c, b * d), max(a * c, a * d, b * c, b * d))
         lo, hi = corners
-        self.intervals[id(e)] = (max(lo, -SAFE_INTEGER), min(hi, SAFE_INTEGER))
         js = f"({left}) {e.op} ({right})"
-        if (lo >= -SAFE_INTEGER and hi <= SAFE_INTEGER) or self.frame.unchecked:
+        if id(e) in self.exact_operands and -EXACT_INTEGER <= lo and hi <= EXACT_INTEGER:
+            self.intervals[id(e)] = (lo, hi)
+            return f"({js})"
+        self.intervals[id(e)] = (max(lo, -FAST_INTEGER), min(hi, FAST_INTEGER))
+        if (lo >= -FAST_INTEGER and hi <= FAST_INTEGER) or self.frame.unchecked:
             return f"({js})"
         # One bound: compared with the int32 bound first, which QuickJS does on its fast
         # path when the result is an int32 (a comparison with a double never is).
-        if lo >= -SAFE_INTEGER:
-            test = f"($u = {js}) <= {INT32_MAX} || $u <= {SAFE_INTEGER}"
-        elif hi <= SAFE_INTEGER:
-            test = f"($u = {js}) >= -{INT32_MAX} || $u >= -{SAFE_INTEGER}"
+        if lo >= -FAST_INTEGER:
+            test = f"($u = {js}) <= {INT32_MAX} || $u <= {FAST_INTEGER}"
+        elif hi <= FAST_INTEGER:
+            test = f"($u = {js}) >= -{INT32_MAX} || $u >= -{FAST_INTEGER}"
         else:
-            test = f"($u = {js}) * $u < {SAFE_SQUARE_BOUND}"
+            test = f"($u = {js}) * $u < {FAST_SQUARE_BOUND}"
         return f"(({test}) ? $u : $bail())"
 
     def division(self, e: n.Binary, left: str, right: str) -> str:
@@ -1246,14 +1261,14 @@ class Lowering:
 
     def interval(self, e) -> tuple[int, int]:
         """The range a fast-tier `number` expression's value is known to lie in."""
-        if isinstance(e, n.IntLit) and abs(e.value) <= SAFE_INTEGER:
+        if isinstance(e, n.IntLit) and abs(e.value) <= FAST_INTEGER:
             return (e.value, e.value)
         if isinstance(e, n.Name):
-            return self.frame.bounds.get(id(self.typed.refs.get(id(e))), SAFE_RANGE)
+            return self.frame.bounds.get(id(self.typed.refs.get(id(e))), FAST_RANGE)
         if isinstance(e, n.Unary) and e.op == "-":
             lo, hi = self.interval(e.operand)
             return (-hi, -lo)
-        return self.intervals.get(id(e), SAFE_RANGE)
+        return self.intervals.get(id(e), FAST_RANGE)
 
     def knowing(self, cond, holds: bool, lower):
         """`lower()` with what `cond` evaluating to `holds` says about number locals."""
@@ -1286,7 +1301,7 @@ class Lowering:
         sym = self.typed.refs.get(id(e)) if isinstance(e, n.Name) else None
         if not isinstance(sym, Local):
             return
-        lo, hi = self.frame.bounds.get(id(sym), SAFE_RANGE)
+        lo, hi = self.frame.bounds.get(id(sym), FAST_RANGE)
         if op in ("<", "<=", "=="):
             hi = min(hi, other[1] - (op == "<"))
         if op in (">", ">=", "=="):

@@ -4,7 +4,7 @@
 // runs first and bails out ($bail) on anything it cannot finish exactly; the precise
 // tier ($tier 2) then reruns the request. Helpers below serve both tiers.
 // Value representation (spec/execution.md section 11):
-//   number -> BigInt in the precise tier, a safe-integer Number in the fast tier;
+//   number -> BigInt in the precise tier, in the fast tier a Number within ±(2^51 - 1);
 //   boolean, string -> themselves; Unit -> null;
 //   Decimal -> {$d: canonical string}; List -> Array; record -> plain object;
 //   union value -> [descriptor, ...fields] (an Array whose first element is a $Variant; a
@@ -49,7 +49,7 @@ function $imod(a, b) { if (b === 0) $bail(); return a % b; }
 function $int(x) {
   if ($tier === 2) return BigInt(x);
   if (typeof x === "number") return x;
-  if (x > 9007199254740991n || x < -9007199254740991n) $bail();
+  if (x > 2251799813685247n || x < -2251799813685247n) $bail();   // the fast range, ±(2^51 - 1)
   return Number(x);
 }
 
@@ -79,8 +79,10 @@ function $cb1(f, a) {
 }
 
 // ---- unions
-function $Variant(union, name, names) { this.u = union; this.n = name; this.k = names; }
-function $mk(desc, fields) { return [desc].concat(fields); }
+// Values are immutable: a nullary variant has one instance (`unit`), which patterns test
+// by identity.
+function $Variant(union, name, names) { this.u = union; this.n = name; this.k = names; this.unit = [this]; }
+function $mk(desc, fields) { return fields.length === 0 ? desc.unit : [desc].concat(fields); }
 // Whether an Array is a union value (else it is a List).
 function $isUnion(a) { return a.length > 0 && a[0] instanceof $Variant; }
 

@@ -128,7 +128,9 @@ LIB_VALUES = {
 INT64_MAX = 2**63 - 1
 EXTREME_INTS = [INT64_MAX, -INT64_MAX - 1, INT64_MAX - 1, -INT64_MAX, 2**62, -(2**62), 3037000499,
                 3037000500, 4294967296, 2**53 + 1, -(2**53) - 1,
-                # the edges of the fast tier's safe range (spec/execution.md section 11)
+                # the edges of the fast tier's range and of exact doubles (spec/execution.md
+                # section 11): five fast numbers may pass 2^53, four may not
+                2**51 - 1, -(2**51 - 1), 2**51, -(2**51), 450359962737050, 47453132, 47453133,
                 2**53 - 1, -(2**53 - 1), 2**53 - 2, 2**52, -(2**52), 94906265, 94906266]
 ASCII_STRINGS = ["", "a", "b", "ab", "hello", "A B", "x\\ny", "q\\\"t", "0", "-12", "42",
                  "the quick brown fox jumps", "0123456789abcdef0123"]
@@ -840,8 +842,9 @@ class Gen:
         return f"List.map({self.expr(LIST(src), env, d - 1, True)}, {self.fn_arg(FN((src,), el), env, d)})"
 
     # List.range bounds for pipelines: empty, short and long ranges, one past the length
-    # limit, and ranges whose elements (or the literal itself) pass 2^53 - 1.
+    # limit, and ranges whose elements (or the literal itself) pass the fast range or 2^53 - 1.
     PIPELINE_RANGES = [(0, 0), (3, 1), (0, 5), (-4, 40), (0, 2000), (0, 1_000_001),
+                       (2**51 - 4, 2**51 + 1), (-(2**51) - 1, -(2**51) + 3),
                        (2**53 - 6, 2**53 - 1), (2**53 - 3, 2**53 + 2), (-(2**53) + 1, -(2**53) + 4)]
 
     def list_chain(self, env, d, fold: bool):
@@ -1171,9 +1174,10 @@ class Gen:
             env.add(name, t, "fn")
 
     MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-    # Magnitudes around the fast tier's bounds: 2^31, the entry test's 2^52, 2^53.
+    # Magnitudes around the fast tier's bounds: 2^31, the entry test's 2^50, the fast
+    # range's 2^51 - 1, 2^53.
     COUNTED_LITERALS = [0, 1, 2, 3, 7, 1000, 65537, 2**31 - 1, 2**31, 2**26, 2**45,
-                        2**52 - 1, 2**52, 2**52 + 1, 2**53 - 1]
+                        2**50 - 1, 2**50, 2**50 + 1, 2**51 - 1, 2**51, 2**52, 2**53 - 1]
 
     def counted_arith(self, names, depth):
         """Arithmetic on `names` and literals (no calls): what a counted loop may compute."""

@@ -4,7 +4,7 @@ The fast tier runs a counted self tail loop (spec/execution.md section 12 rule 6
 unchecked copy when a test on entry bounds its runs, its gas and its numbers, and a
 recursion ranked by a decreasing parameter (rule 3) as a `$n` body without depth tests.
 Both decisions depend on the values a request brings, so this test draws the values
-around every bound the entry tests use (2^31, 2^52, 2^53, the depth limit, the gas
+around every bound the entry tests use (2^31, 2^50, 2^51, 2^53, the depth limit, the gas
 limit) together with the loop's shape, and holds the shipped program to the reference
 interpreter: the same status, body and gasUsed. 300 examples by default (about 10 s);
 more with MTP_COUNTED_EXAMPLES. Mutations it catches: the entry test's magnitude bound
@@ -27,11 +27,12 @@ from mtpscript.runtime.reference import FixtureHost, run_reference
 from mtpscript.runtime.vm import Program
 
 EXAMPLES = int(os.environ.get("MTP_COUNTED_EXAMPLES", "300"))
-EDGES = [0, 1, 2, 7, 999, 1000, 1001, 2**26, 2**31 - 1, 2**31, 2**45, 2**52 - 1, 2**52, 2**52 + 1,
-         2**53 - 1, 2**53, 2**62]
+EDGES = [0, 1, 2, 7, 999, 1000, 1001, 2**26, 2**31 - 1, 2**31, 2**45, 2**50 - 1, 2**50, 2**50 + 1,
+         2**51 - 1, 2**51, 2**52 - 1, 2**52, 2**52 + 1, 2**53 - 1, 2**53, 2**62]
 values = st.one_of(st.sampled_from(EDGES), st.sampled_from(EDGES).map(lambda v: -v), st.integers(-50, 50))
 small = st.integers(-30, 40)
-near_min = st.one_of(st.sampled_from([-(2**53 - 1), -(2**53 - 2), -(2**53 - 3), -(2**52)]), values)
+near_min = st.one_of(st.sampled_from([-(2**51 - 1), -(2**51 - 2), -(2**50), -(2**53 - 1), -(2**53 - 2),
+                                      -(2**53 - 3), -(2**52)]), values)
 
 
 @st.composite

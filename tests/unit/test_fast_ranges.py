@@ -1,11 +1,13 @@
 """Fast-tier overflow checks chosen from known ranges (spec/execution.md section 11).
 
-The fast tier keeps `number` as a double and must bail out whenever a `+ - *` result is
-not a safe integer. What the lowering knows of the operands (literals, `let` bindings,
-the conditions of enclosing branches) decides whether a result needs no check, one
-bound or both. These tests pin which check each shape gets, and then run every shape
-right at the edges of the safe range: the shipped program must give the precise tier's
-and the reference interpreter's response and gas, from the tier the ranges predict.
+The fast tier keeps `number` as a double within ±(2^51 - 1) and must bail out whenever
+a value would leave that range or a `+ - *` result might not be exact. What the lowering
+knows of the operands (literals, `let` bindings, the conditions of enclosing branches)
+decides whether a result needs no check, one bound or both; an operand of `+ - *` or of
+a comparison needs none while it is exact (within ±2^53). These tests pin which check
+each shape gets, and then run every shape right at the edges of both ranges: the
+shipped program must give the precise tier's and the reference interpreter's response
+and gas, from the tier the ranges predict.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 
 import pytest
 
-from mtpscript.compiler.lowering import SAFE_SQUARE_BOUND, lower_program
+from mtpscript.compiler.lowering import FAST_SQUARE_BOUND, lower_program
 from mtpscript.compiler.modules import check_source
 from mtpscript.runtime import dispatch
 from mtpscript.runtime.dispatch import Request
@@ -24,11 +26,12 @@ from mtpscript.runtime.reference import FixtureHost, run_reference
 from mtpscript.runtime.vm import VM_STACK_BYTES, Program
 from mtpscript.runtime.wire import to_wire
 
-MAX = 2**53 - 1
+FAST = 2**51 - 1       # what a fast-tier number may hold
+EXACT = 2**53          # where doubles stop being exact integers
 CHECKS = {
-    "upper": re.compile(r"\(\(\$u = [^;]*?\) <= 2147483647 \|\| \$u <= 9007199254740991\) \? \$u : \$bail\(\)"),
-    "lower": re.compile(r"\(\(\$u = [^;]*?\) >= -2147483647 \|\| \$u >= -9007199254740991\) \? \$u : \$bail\(\)"),
-    "both": re.compile(r"\* \$u < " + re.escape(SAFE_SQUARE_BOUND) + r"\) \? \$u : \$bail\(\)"),
+    "upper": re.compile(r"\(\(\$u = [^;]*?\) <= 2147483647 \|\| \$u <= 2251799813685247\) \? \$u : \$bail\(\)"),
+    "lower": re.compile(r"\(\(\$u = [^;]*?\) >= -2147483647 \|\| \$u >= -2251799813685247\) \? \$u : \$bail\(\)"),
+    "both": re.compile(r"\* \$u < " + re.escape(FAST_SQUARE_BOUND) + r"\) \? \$u : \$bail\(\)"),
 }
 
 
@@ -87,9 +90,9 @@ def _fn(body: str, params: str = "n: number") -> str:
     (_fn("if (n != 5) { n * n } else { n + 1 }"), {"upper": 0, "lower": 0, "both": 1}),
     (_fn("if (3 < n) { n - 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
     (_fn("if (n > 0 && n < 100) { 0 } else { n - 1 }"), {"upper": 0, "lower": 1, "both": 0}),
-    # `!=` excludes a value at an end of the known range (n is at most 2^53 - 1).
-    (_fn("if (n != 9007199254740991) { n + 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
-    (_fn("if (n == -9007199254740991) { 0 } else { n - 1 }"), {"upper": 0, "lower": 0, "both": 0}),
+    # `!=` excludes a value at an end of the known range (n is at most 2^51 - 1).
+    (_fn("if (n != 2251799813685247) { n + 1 } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (n == -2251799813685247) { 0 } else { n - 1 }"), {"upper": 0, "lower": 0, "both": 0}),
     (_fn("if (n >= 0) { if (n != 0) { (n - 1) * 3 } else { n - 1 } } else { 0 }"), {"upper": 1, "lower": 0, "both": 0}),
     # Relations between locals carry the other side's range.
     (_fn("if (a > b && b >= 0) { a - 1 } else { 0 }", "a: number, b: number"), {"upper": 0, "lower": 0, "both": 0}),
@@ -99,6 +102,21 @@ def _fn(body: str, params: str = "n: number") -> str:
      {"upper": 0, "lower": 0, "both": 0}),
     # `const` bindings keep the range of their value.
     (_fn("if (n > 0 && n < 1000) { const m = n * 2\n m * m } else { 0 }"), {"upper": 0, "lower": 0, "both": 0}),
+    # Operands of + - * and comparisons stay unchecked while exact: up to five unknown
+    # numbers add up with one check (four of them reach at most 2^53 - 4).
+    (_fn("a + b + c", "a: number, b: number, c: number"), {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("a - b + c - d + e", "a: number, b: number, c: number, d: number, e: number"),
+     {"upper": 0, "lower": 0, "both": 1}),
+    (_fn("a + b + c + d + e + a", "a: number, b: number, c: number, d: number, e: number"),
+     {"upper": 0, "lower": 0, "both": 2}),
+    (_fn("a * b + c", "a: number, b: number, c: number"), {"upper": 0, "lower": 0, "both": 2}),
+    (_fn("if (a + b > c) { 1 } else { 0 }", "a: number, b: number, c: number"), {"upper": 0, "lower": 0, "both": 0}),
+    (_fn("if (a - b == c + 1) { 1 } else { 0 }", "a: number, b: number, c: number"),
+     {"upper": 0, "lower": 0, "both": 0}),
+    # ... but not where a value keeps them: an argument, a `const`, a repeated result.
+    (_fn("Number.abs(a + b) + 1", "a: number, b: number"), {"upper": 1, "lower": 0, "both": 1}),
+    (_fn("{ const s = a + b\n s + 1 }", "a: number, b: number"), {"upper": 1, "lower": 0, "both": 1}),
+    (_fn("(a + b) * (a + b)", "a: number, b: number"), {"upper": 0, "lower": 0, "both": 2}),
     # A lambda starts with nothing known (it may run later, elsewhere).
     ('function f(n: number): List<number> { if (n < 10 && n > 0) { List.map([1], (x: number) => n + x) } else { [] } }\n'
      'api GET "/t" { respond json(0) }\n', {"upper": 0, "lower": 0, "both": 1}),
@@ -111,21 +129,26 @@ EDGE_PROGRAMS = {
     # name: (body of f(n), expected fast-tier result or None when it must bail out)
     "minus_one_unknown": "n - 1",
     "plus_one_unknown": "n + 1",
-    "minus_one_guarded": "if (n > -9007199254740991) { n - 1 } else { 0 }",
-    "plus_one_guarded": "if (n < 9007199254740991) { n + 1 } else { 0 }",
-    "plus_one_unless_max": "if (n != 9007199254740991) { n + 1 } else { 0 }",
-    "minus_one_unless_min": "if (n == -9007199254740991) { 0 } else { n - 1 }",
+    "minus_one_guarded": "if (n > -2251799813685247) { n - 1 } else { 0 }",
+    "plus_one_guarded": "if (n < 2251799813685247) { n + 1 } else { 0 }",
+    "plus_one_unless_max": "if (n != 2251799813685247) { n + 1 } else { 0 }",
+    "minus_one_unless_min": "if (n == -2251799813685247) { 0 } else { n - 1 }",
     "times_three": "n * 3",
-    "square_guarded": "if (n >= -94906265 && n <= 94906265) { n * n } else { 0 }",
-    "sum_of_two": "n + (n - 4503599627370495)",
+    "square_guarded": "if (n >= -47453132 && n <= 47453132) { n * n } else { 0 }",
+    "sum_of_two": "n + (n - 1125899906842623)",
+    "past_the_range_and_back": "n + 2251799813685247 - n",
+    "compared_past_the_range": "if (n + n > 2251799813685247) { 1 } else { 0 }",
+    "five_up_four_down": "n + n + n + n + n - n - n - n - n",
     "let_bound": "if (n >= 0) { const m = n - 1\n m - 1 } else { 0 }",
     "remainder": "n % 7 + n % -7",
     "quotient": "n / 7 + n / -3",
     "quotient_of_sum": "(n + 2) / 2 - (n - 2) / 2",
 }
-EDGE_VALUES = [0, 1, -1, 2, -2, 3, 94906265, 94906266, -94906266, 2**31, -2**31 - 1,
-               3002399751580330, 3002399751580331, -3002399751580331, -3002399751580330,
-               4503599627370495, 4503599627370496, MAX - 1, MAX, -MAX, -MAX + 1]
+EDGE_VALUES = [0, 1, -1, 2, -2, 3, 47453132, 47453133, -47453133, 2**31, -2**31 - 1,
+               750599937895082, 750599937895083, -750599937895083, -750599937895082,
+               1125899906842623, 1125899906842624, FAST - 1, FAST, -FAST, -FAST + 1,
+               450359962737049, 450359962737050, -450359962737050,
+               FAST + 1, -FAST - 1, EXACT - 1, -EXACT + 1, EXACT + 1]
 
 
 def _run_all_ways(src: str):
@@ -148,10 +171,10 @@ def _run_all_ways(src: str):
 
 
 @pytest.mark.parametrize("name", sorted(EDGE_PROGRAMS))
-def test_results_at_the_edges_of_the_safe_range(name: str) -> None:
+def test_results_at_the_edges_of_the_fast_range(name: str) -> None:
     """Every edge value in one request: the shipped program answers from the fast tier
-    exactly when no intermediate result leaves the safe range, and always gives the
-    precise tier's and the reference's body and gas."""
+    exactly when no value it holds leaves the fast range, and always gives the precise
+    tier's and the reference's body and gas."""
     body = EDGE_PROGRAMS[name]
     for value in EDGE_VALUES:
         src = (f"function f(n: number): number {{ {body} }}\n"
@@ -159,12 +182,16 @@ def test_results_at_the_edges_of_the_safe_range(name: str) -> None:
         (tier, shipped), precise, ref = _run_all_ways(src)
         assert shipped == precise == ref, (name, value)
         result = json.loads(shipped[1])
-        fits = isinstance(result, int) and abs(result) <= MAX and _intermediates_fit(name, value)
+        fits = (abs(value) <= FAST and isinstance(result, int) and abs(result) <= FAST
+                and _intermediates_fit(name, value))
         assert tier == (1 if fits else 2), (name, value, result)
 
 
 def _intermediates_fit(name: str, n: int) -> bool:
-    """Whether every intermediate result of EDGE_PROGRAMS[name] at `n` is a safe integer."""
-    steps = {"sum_of_two": [n - 4503599627370495], "let_bound": [n - 1] if n >= 0 else [],
-             "quotient_of_sum": [n + 2, n - 2]}
-    return all(abs(x) <= MAX for x in steps.get(name, []))
+    """Whether every intermediate result of EDGE_PROGRAMS[name] at `n` that is held (by
+    a `const`, or as an operand of `/`) lies in the fast range. Operands of `+ - *` and
+    of comparisons need not: they are exact (sum_of_two, past_the_range_and_back,
+    compared_past_the_range go past ±(2^51 - 1) and stay in the fast tier)."""
+    steps = {"let_bound": [n - 1] if n >= 0 else [], "quotient_of_sum": [n + 2, n - 2],
+             "five_up_four_down": [5 * n]}    # five numbers of the fast range may not be exact
+    return all(abs(x) <= FAST for x in steps.get(name, []))

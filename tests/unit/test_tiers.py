@@ -188,7 +188,7 @@ api GET "/t" {
 PROGRAMS["pipelines"] = '''
 api GET "/t" {
   const k = 7
-  const xs = [3, -4, 5, 9007199254740000, 0]
+  const xs = [3, -4, 5, 2251799813685000, 0]
   const a = List.range(0, 12) |> List.map((x: number) => x * k) |> List.filter((x: number) => x % 3 != 0)
     |> List.fold(1, (s: number, x: number) => s + x)
   const b = xs |> List.filter((x: number) => x > 0) |> List.map((x: number) => if (x > 4) { x - k } else { x * 2 })
@@ -412,17 +412,17 @@ def test_a_depth_free_body_knows_its_calls_return_non_negative_numbers() -> None
     """In a `$n` body, the hypothesis that self calls return numbers >= 0 holds when every
     value the body returns is >= 0 under it (down: 0 and 1 + down(n - 1)): then the sum
     needs only its upper bound checked. neg returns negative numbers: its sums keep both
-    bounds, and a result that passes -2^53 (where doubles round) takes the precise tier."""
-    neg = "function neg(n: number): number { if (n <= 0) { -9007199254740991 } else { neg(n - 1) - 1 } }\n"
+    bounds, and a result that passes -(2^51 - 1), the fast range, takes the precise tier."""
+    neg = "function neg(n: number): number { if (n <= 0) { -2251799813685247 } else { neg(n - 1) - 1 } }\n"
     src = PROGRAMS["depth_ranked"].replace("DEPTH", "20") + neg
     js = lower_program(check_source(src, "tiers.mtp"))
     down = js[js.index("function f0_down$n("):js.index("function f0_down$r(")]
-    assert f"<= {2**31 - 1} || $u <= {2**53 - 1}) ? $u : $bail()" in down
+    assert f"<= {2**31 - 1} || $u <= {2**51 - 1}) ? $u : $bail()" in down
     negative = js[js.index("function f0_neg$n("):js.index("function f0_neg$r(")]
     assert ">= -" in negative and "$bail()" in negative
     src = neg + 'api GET "/t" { respond json(neg(2) + 10) }\n'
     ref = run_reference(check_source(src, "tiers.mtp"), Request("GET", "/t", {}, {}, b""), 10_000_000, FixtureHost())
-    assert ref.response.body == str(-9007199254740991 - 2 + 10).encode()
+    assert ref.response.body == str(-2251799813685247 - 2 + 10).encode()
     tier, outcome = _tier_after(src)
     assert (tier, outcome["body"].encode()) == (2, ref.response.body)
 
@@ -448,7 +448,7 @@ def test_a_match_on_a_local_is_not_copied_in_the_fast_tier() -> None:
     js = lower_program(check_source(PROGRAMS["recursive_entry_charges"], "tiers.mtp"))
     fast = js[js.index("function f0_sum$r("):js.index("function f0_pre(")]
     param = re.match(r"function f0_sum\$r\((v_t\$\d+), \$d\)", fast).group(1)
-    assert "const $s" not in fast and f"{param}[0] === $V_Tree_Leaf" in fast
+    assert "const $s" not in fast and f"{param} === $N_Tree_Leaf" in fast
     precise = js[js.index("function pf0_sum("):js.index("function pf0_pre(")]
     assert "const $s" in precise
 
