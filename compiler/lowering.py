@@ -13,7 +13,8 @@ the runtime prelude it uses (compiler/linker.py):
   (compiler/loops.py) and recursion bounded by a decreasing parameter also get a
   copy without overflow checks and gas tests, or without depth tests, run when a
   test on entry shows it cannot need them. Chains of `List.map`/`filter`/`fold` whose
-  lambdas call nothing (compiler/pipelines.py) run as one loop.
+  lambdas call nothing (compiler/pipelines.py) run as one loop, and a self call tests
+  its callee's trivial base case itself (compiler/base_cases.py).
 
 `$main` runs the fast tier and, if it bails, reruns the request in the precise
 tier with the effects already performed replayed; the response is always the
@@ -36,7 +37,7 @@ from decimal import Decimal
 
 from mtpscript.stdlib import decimal128
 
-from . import gas, linker, loops, nodes as n, pipelines
+from . import base_cases, gas, linker, loops, nodes as n, pipelines
 from .checker import ConstSym, CtorSym, FunctionSym, Local, TypedModule
 from .modules import CheckResult
 from .types import BOOLEAN, DECIMAL, NUMBER, STRING, TCon, prune
@@ -62,6 +63,8 @@ _REGION = re.compile("\x00([SE])(\\d+)\x00")
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
 _CALLED = re.compile(r"([\w$]+)\s*\(")     # what a piece of JS calls (and keywords such as `if (`)
 _GAS_FREE_CALLS = {"if", "for", "return", "Error", "$bail", "$gx", "$deep", "$idiv", "$imod"}
+_SIMPLE_ARGUMENT = re.compile(r"v_[\w$]+|\$c\d+|-?\d+")    # a local, a temporary or an int: read freely
+_JS_COMPARISON = {"==": "===", "!=": "!=="}
 _TEMP = re.compile(r"\$c\d+\b")           # a computed_once temporary ...
 _TEMP_ASSIGNED = re.compile(r"\((\$c\d+) = ")   # ... and where one is assigned
 DECIMAL_OPS = {"+": "$dadd", "-": "$dsub", "*": "$dmul"}
@@ -95,6 +98,8 @@ class _Frame:
     depth_free: bool = False                                # fast tier: a `$n` body (see `depth_free_body`)
     result_range: tuple[int, int] = FAST_RANGE              # ... what its self calls return
     returns: list[tuple[int, int]] = field(default_factory=list)   # ... the ranges it returns
+    base: base_cases.BaseCase | None = None                 # fast tier: a base case its self calls test
+    inlined_bases: list[int] = field(default_factory=list)  # ... the regions of the values they take
 
 
 class Lowering:
@@ -250,6 +255,12 @@ class Lowering:
         charge = min((self.region_costs[r] for r in entry), default=0)
         for r in entry:
             self.region_costs[r] -= charge
+        if frame.inlined_bases:     # what a run of the body that takes the base case charges
+            if frame.base.branch >= len(frame.entry_branches):
+                raise LoweringError("internal: a base case is not a branch of the body's tail")
+            base_cost = self.region_costs[root] + self.region_costs[frame.entry_branches[frame.base.branch]]
+            for r in frame.inlined_bases:
+                self.region_costs[r] = base_cost
         return charge
 
     def type_of(self, e) -> object:
@@ -353,6 +364,8 @@ class Lowering:
         # `{js_name}$r`, which keeps the call depth in a parameter (see `pin_depth`).
         self.frame.depth_param = self.fast and id(sym) not in self.marker_functions and any(
             isinstance(x, n.Call) and self.direct_target(x.callee) is sym for x in walk(decl.body))
+        if self.frame.depth_param:
+            self.frame.base = base_cases.base_case(decl, self.typed)
         saved_region = self.region
         entry_names = dict(self.frame.names)
         stmts, regions = self.body_statements(decl)
@@ -433,7 +446,7 @@ class Lowering:
         """A fresh frame to lower another copy of `body`'s function: the same parameters
         (`entry_names`: its names before the body was lowered), and `kind` (see _Frame)."""
         return _Frame(names=dict(entry_names), self_sym=body.self_sym, loop_params=body.loop_params,
-                      depth_param=body.depth_param, may_loop=body.may_loop, **kind)
+                      depth_param=body.depth_param, may_loop=body.may_loop, base=body.base, **kind)
 
     def depth_free_attempt(self, decl: n.FunctionDecl, param: Local, p: int,
                            hypothesis: int | None) -> tuple[list[str], range, str] | None:
@@ -816,8 +829,12 @@ class Lowering:
             self.frame.self_calls.append(self.decreasing_arguments(e))
             if self.frame.depth_free:
                 self.intervals[id(e)] = self.frame.result_range
-                return self.charged(cost, f"{callee}$n({', '.join(args)})")
-            return self.charged(cost, f"{callee}$r({', '.join([*args, '$d + 1'])})")
+                target, extra = f"{callee}$n", []
+            else:
+                target, extra = f"{callee}$r", ["$d + 1"]
+            if self.frame.base is not None:
+                return self.charged(cost, self.base_tested_call(args, lambda a: f"{target}({', '.join(a + extra)})"))
+            return self.charged(cost, f"{target}({', '.join(args + extra)})")
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
             # A function that never returns a $TC marker: called directly (depth counted inline).
             if self.frame.depth_param:
@@ -827,6 +844,56 @@ class Lowering:
         helper = f"$call{len(args)}" if len(args) <= 3 else "$call"
         args, prefix = self.pin_depth(args, "$d")
         return self.charged(cost, self.prefixed(prefix, f"{helper}({', '.join([callee, *args])})"))
+
+    # ------------------------------------------------------------ fast-tier base cases
+    def base_tested_call(self, args: list[str], call) -> str:
+        """Fast tier, a self call of a function with a base case (compiler/base_cases.py):
+        the arguments evaluated in order, the base case's test made here, and its value
+        taken instead of `call(arguments)` when the test holds. The value's region charges
+        what a run of the callee taking the base case charges beyond the entry charge the
+        caller prepays (`take_entry_charge` sets it once the callee's body is lowered)."""
+        base, names, binds = self.frame.base, [], []
+        for arg in args:
+            if _SIMPLE_ARGUMENT.fullmatch(arg):
+                names.append(arg)
+            else:
+                temp = self.fresh("$b")
+                self.frame.temps.append(temp)
+                binds.append(f"{temp} = {arg}")
+                names.append(temp)
+        index = {id(self.typed.binders[id(p)]): k for k, p in enumerate(self.frame.self_sym.decl.params)}
+        saved = self.region
+        token = self.open_region("E")
+        self.frame.inlined_bases.append(self.region)
+        self.region = saved
+        value = f"({token}{self.base_value(base.value, names, index)})"
+        if base.subject is None:
+            test = self.base_test(base.test, names, index)
+            test = test if base.holds else f"!{test}"
+        else:
+            test = f"({self.pattern(base.test, names[base.subject], [])})"
+        return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : {call(names)})"
+
+    def base_value(self, e, names: list[str], index: dict[int, int]) -> str:
+        """A base case's value (a literal, a parameter or a nullary constructor) in JS,
+        the parameters being `names`."""
+        if isinstance(e, n.IntLit):
+            return self.int_literal(e.value)
+        if isinstance(e, n.BoolLit):
+            return "true" if e.value else "false"
+        sym = self.typed.refs.get(id(e))
+        if id(sym) in index:
+            return names[index[id(sym)]]
+        return self.nullary(sym.variant)
+
+    def base_test(self, e, names: list[str], index: dict[int, int]) -> str:
+        """A base case's condition (comparisons of number parameters and literals) in JS."""
+        if isinstance(e, n.Unary):
+            return f"!{self.base_test(e.operand, names, index)}"
+        if e.op in ("&&", "||"):
+            return f"({self.base_test(e.left, names, index)} {e.op} {self.base_test(e.right, names, index)})"
+        left, right = (self.base_value(x, names, index) for x in (e.left, e.right))
+        return f"({left} {_JS_COMPARISON.get(e.op, e.op)} {right})"
 
     def builtin_of(self, callee) -> str | None:
         """The library function `callee` names directly, else None."""

@@ -221,6 +221,29 @@ api GET "/t" {
   respond json([sum(t), twice(t), walk(t, 0), rot({ a: 1, b: 2 }, 3), adder(t)(a), a])
 }
 '''
+# Base cases a self call tests itself (spec/execution.md section 12 rule 8): an `if`
+# whose `then` or `else` is trivial (a parameter, a literal, a nullary constructor), a
+# match whose first arm is a nullary constructor or a number literal, tests combining
+# comparisons; looped's self tail call makes its base case charge something of its own,
+# and div's argument fails where the base case is taken.
+PROGRAMS["base_cases"] = '''
+type Tree = Leaf | Node(Tree, number, Tree)
+function fib(n: number): number { if (n < 2) { n } else { fib(n - 1) + fib(n - 2) } }
+function above(n: number, m: number): boolean { if (n > 3 && !(m == 0)) { above(n - 1, m) || n == 5 } else { false } }
+function grow(d: number, v: number): Tree { if (d == 0) { Leaf } else { Node(grow(d - 1, v * 2), v, grow(d - 1, v * 2 + 1)) } }
+function count(t: Tree): number { match t { Leaf => 0, Node(l, _, r) => count(l) + 1 + count(r) } }
+function lit(n: number): number { match n { 0 => 7, _ => lit(n - 1) * 2 } }
+function same(n: number, k: number): number { if (n <= 0) { k } else { same(n - 1, k + 1) + same(n - 2, k) } }
+function looped(n: number): number { if (n <= 0) { 0 } else { looped(n - 1 - looped(0)) } }
+api GET "/t" {
+  const t = grow(3, 1)
+  respond json({ f: fib(DEPTH), a: above(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5) })
+}
+'''
+PROGRAMS["base_case_arguments"] = '''
+function div(d: number, z: number): number { if (d == 0) { 0 } else { div(d - 1, 10 / z) + 1 } }
+api GET "/t" { respond json(div(2, 5) + div(1, 0)) }
+'''
 PROGRAMS["depth_pipeline"] = '''
 function deep(n: number): number {
   if (n <= 0) { List.range(0, 3) |> List.map((x: number) => x + 1) |> List.fold(0, (a: number, x: number) => a + x) }
@@ -484,6 +507,33 @@ def test_a_list_pipeline_runs_as_one_loop() -> None:
     assert "const $n = " not in lower_program(check_source(single, "tiers.mtp"))
 
 
+def test_a_self_call_tests_the_base_case_itself() -> None:
+    """Fast tier (spec/execution.md section 12 rule 8): a self call evaluates its arguments,
+    tests the callee's trivial branch and takes its value without calling; a branch that
+    is not trivial (it computes, or the body binds first) is left to the callee. Outcomes at
+    every gas limit: base_cases and base_case_arguments above."""
+    src = PROGRAMS["base_cases"].replace("DEPTH", "6") + """
+function late(n: number): number { const m = n - 1
+  if (m < 2) { n } else { late(m) + 1 } }
+function calls(n: number): number { if (n < 2) { n * 2 } else { calls(n - 1) + 1 } }
+function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf => 0 } }
+"""
+    fast = lower_program(check_source(src, "tiers.mtp"))
+    fast = fast[fast.index("// ---- fast tier"):fast.index("// ---- precise tier")]
+
+    def body(name: str) -> str:     # temporaries renamed `b`
+        start = fast.index(f"function f0_{name}$")
+        return re.sub(r"\$b\$\d+", "b", fast[start:fast.index("\nfunction ", start + 1)])
+    assert body("fib").count("(b < 2) ? (b) : f0_fib$n(b)") == 2
+    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : f0_count$r(b, $d + 1)") == 2
+    assert body("lit").count("(b === 0) ? (7) : f0_lit$r(b, $d + 1)") == 1
+    assert re.search(r"!\(\(b > 3\) && !\(v_m\$\d+ === 0\)\) \? \(false\) : f0_above\$[nr]\(b, ", body("above"))
+    for name in ("late", "calls", "later"):
+        inlined = re.search(r"\? \([^()]*\) : f0_" + name, body(name))
+        assert not inlined and re.search(f"f0_{name}\\$[nr]\\(", body(name)[20:]), name
+    assert _tier_after(src)[0] == 1
+
+
 def test_a_name_a_pattern_binds_and_reads_once_reads_the_value_in_place() -> None:
     """Fast tier: outside self tail loops a pattern-bound name read at most once gets no
     `const`; its use reads the matched value (`v_t[1]`). Names read twice, and every name
@@ -494,7 +544,7 @@ def test_a_name_a_pattern_binds_and_reads_once_reads_the_value_in_place() -> Non
     def body(name: str) -> str:
         start = fast.index(f"function f0_{name}")
         return fast[start:fast.index("\nfunction ", start + 1)]
-    assert "const v_" not in body("sum$r") and re.search(r"f0_sum\$r\(v_t\$\d+\[1\]", body("sum$r"))
+    assert "const v_" not in body("sum$r") and re.search(r"\$b\$\d+ = v_t\$\d+\[1\], ", body("sum$r"))
     assert re.findall(r"const (v_\w+)\$", body("twice")) == ["v_v"]         # v read twice in one arm
     assert re.findall(r"const (v_\w+)\$", body("walk$r")) == ["v_l", "v_v", "v_r"]
     assert re.findall(r"const (v_\w+)\$", body("rot$r")) == ["v_a", "v_b"]
