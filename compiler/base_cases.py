@@ -1,7 +1,7 @@
 """Base cases a caller can test itself: the fast tier's leaf calls without a call.
 
 A recursive function whose body is one tail `if` or `match` with a *trivial* branch,
-taken on a test of the parameters alone and computing a literal, a parameter or a
+taken on a comparison of the parameters and computing a literal, a parameter or a
 nullary constructor, calls nothing and cannot fail on that branch:
 
     function fib(n: number): number { if (n < 2) { n } else { fib(n - 1) + fib(n - 2) } }
@@ -85,11 +85,11 @@ def _is_trivial(e, params: list, typed: TypedModule) -> bool:
 
 
 def _is_test(e, params: list, typed: TypedModule) -> bool:
-    """Comparisons of number parameters and literals, combined with `!`, `&&`, `||`."""
+    """A comparison of number parameters and literals, maybe negated: a test whose cost
+    the body's first region holds (the right operand of `&&` or `||` has a region of its
+    own, which a run of the body charges only when it evaluates it)."""
     if isinstance(e, n.Unary) and e.op == "!":
         return _is_test(e.operand, params, typed)
-    if isinstance(e, n.Binary) and e.op in ("&&", "||"):
-        return _is_test(e.left, params, typed) and _is_test(e.right, params, typed)
     return (isinstance(e, n.Binary) and e.op in n.NEGATED_COMPARISON
             and all(prune(typed.types[id(x)]) == NUMBER
                     and (isinstance(x, n.IntLit) or _parameter_index(x, params, typed) is not None)

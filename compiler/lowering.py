@@ -887,11 +887,9 @@ class Lowering:
         return self.nullary(sym.variant)
 
     def base_test(self, e, names: list[str], index: dict[int, int]) -> str:
-        """A base case's condition (comparisons of number parameters and literals) in JS."""
+        """A base case's condition (a comparison of number parameters and literals) in JS."""
         if isinstance(e, n.Unary):
             return f"!{self.base_test(e.operand, names, index)}"
-        if e.op in ("&&", "||"):
-            return f"({self.base_test(e.left, names, index)} {e.op} {self.base_test(e.right, names, index)})"
         left, right = (self.base_value(x, names, index) for x in (e.left, e.right))
         return f"({left} {_JS_COMPARISON.get(e.op, e.op)} {right})"
 

@@ -1273,7 +1273,10 @@ class Gen:
         else:
             step = f"List.append({rec}, {piece})"
         self.fninfo[name] = FnInfo((INT,), ty, bound=1500 if GEN_DEEP_NON_TAIL else 900)
-        return [f"function {name}({n}: number): {self.tname(ty)} {{ if ({n} <= 0) {{ {base} }} else {{ {step} }} }}"], \
+        # the base case's test, written as a self call can test it itself (spec/execution.md
+        # section 12 rule 8) or, with `||`, not
+        test = self.pick([f"{n} <= 0", f"0 >= {n}", f"!({n} > 0)", f"{n} < 1", f"{n} == 0 || {n} < 0"])
+        return [f"function {name}({n}: number): {self.tname(ty)} {{ if ({test}) {{ {base} }} else {{ {step} }} }}"], \
             env.add(name, FN((INT,), ty), "fn")
 
     def t_callback(self, env, _):

@@ -223,13 +223,15 @@ api GET "/t" {
 '''
 # Base cases a self call tests itself (spec/execution.md section 12 rule 8): an `if`
 # whose `then` or `else` is trivial (a parameter, a literal, a nullary constructor), a
-# match whose first arm is a nullary constructor or a number literal, tests combining
-# comparisons; looped's self tail call makes its base case charge something of its own,
-# and div's argument fails where the base case is taken.
+# match whose first arm is a nullary constructor or a number literal, a negated test
+# (and, left to the callee, one with `&&`, whose right operand charges only when it
+# runs); looped's self tail call makes its base case charge something of its own, and
+# div's argument fails where the base case is taken.
 PROGRAMS["base_cases"] = '''
 type Tree = Leaf | Node(Tree, number, Tree)
 function fib(n: number): number { if (n < 2) { n } else { fib(n - 1) + fib(n - 2) } }
-function above(n: number, m: number): boolean { if (n > 3 && !(m == 0)) { above(n - 1, m) || n == 5 } else { false } }
+function above(n: number, m: number): boolean { if (!(n <= 3)) { above(n - 1, m) || n == m } else { false } }
+function both(n: number, m: number): boolean { if (n > 3 && m != 0) { both(n - 1, m - 1) || n == 9 } else { false } }
 function grow(d: number, v: number): Tree { if (d == 0) { Leaf } else { Node(grow(d - 1, v * 2), v, grow(d - 1, v * 2 + 1)) } }
 function count(t: Tree): number { match t { Leaf => 0, Node(l, _, r) => count(l) + 1 + count(r) } }
 function lit(n: number): number { match n { 0 => 7, _ => lit(n - 1) * 2 } }
@@ -237,7 +239,7 @@ function same(n: number, k: number): number { if (n <= 0) { k } else { same(n - 
 function looped(n: number): number { if (n <= 0) { 0 } else { looped(n - 1 - looped(0)) } }
 api GET "/t" {
   const t = grow(3, 1)
-  respond json({ f: fib(DEPTH), a: above(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5) })
+  respond json({ f: fib(DEPTH), a: above(6, 5), b: both(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5) })
 }
 '''
 PROGRAMS["base_case_arguments"] = '''
@@ -527,8 +529,8 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
     assert body("fib").count("(b < 2) ? (b) : f0_fib$n(b)") == 2
     assert body("count").count("(b === $N_Tree_Leaf) ? (0) : f0_count$r(b, $d + 1)") == 2
     assert body("lit").count("(b === 0) ? (7) : f0_lit$r(b, $d + 1)") == 1
-    assert re.search(r"!\(\(b > 3\) && !\(v_m\$\d+ === 0\)\) \? \(false\) : f0_above\$[nr]\(b, ", body("above"))
-    for name in ("late", "calls", "later"):
+    assert body("above").count("!!(b <= 3) ? (false) : f0_above$") == 1     # the `else` is the base
+    for name in ("both", "late", "calls", "later"):
         inlined = re.search(r"\? \([^()]*\) : f0_" + name, body(name))
         assert not inlined and re.search(f"f0_{name}\\$[nr]\\(", body(name)[20:]), name
     assert _tier_after(src)[0] == 1
