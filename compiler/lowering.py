@@ -100,6 +100,7 @@ class _Frame:
     returns: list[tuple[int, int]] = field(default_factory=list)   # ... the ranges it returns
     base: base_cases.BaseCase | None = None                 # fast tier: a base case its self calls test
     inlined_bases: list[int] = field(default_factory=list)  # ... the regions of the values they take
+    base_line: tuple[int, str] | None = None                # ... its test's statement, and the `k` copy's
 
 
 class Lowering:
@@ -403,7 +404,9 @@ class Lowering:
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:
-            return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}"
+            past_base = self.past_base_copy(f"{js_name}$r", [*entry_params, "$d"], stmts, body_frame) if depth_param else ""
+            return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}" + (
+                "\n" + past_base.rstrip("\n") if past_base else "")
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
         scratch = "".join(f"  {s}\n" for s in self.scratch(stmts + counted, body_frame)[:-len(stmts + counted)])
@@ -438,7 +441,9 @@ class Lowering:
                     if self.take_entry_charge(self.frame) != entry_charge:    # the same nodes, so never
                         raise LoweringError(f"internal: the entry charge of {js_name}$n differs")
                     body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
-                    return test, f"function {js_name}$n({', '.join(self.frame.loop_params)}) {{\n{body}\n}}\n"
+                    params = self.frame.loop_params
+                    return test, (f"function {js_name}$n({', '.join(params)}) {{\n{body}\n}}\n"
+                                  + self.past_base_copy(f"{js_name}$n", params, stmts, self.frame))
         return None
 
     @staticmethod
@@ -608,7 +613,10 @@ class Lowering:
         if isinstance(e, n.If):
             if self.instrument:
                 out.append(self.charge("if"))
-            out.append(f"if ({self.expr(e.cond)}) {{")
+            cond = self.expr(e.cond)
+            if self.passes_base_test(e.cond):
+                self.frame.base_line = (len(out), f"if ({'false' if self.frame.base.holds else 'true'}) {{")
+            out.append(f"if ({cond}) {{")
             saved = self.region
             deferred = self.take_deferrable()
             out.append(self.open_region("S", deferred))
@@ -666,6 +674,8 @@ class Lowering:
                     out.append(self.charge("match_case"))
             # The checker proved the match exhaustive: reaching the last arm, it matches.
             exhaustive_last = self.fast and i == len(e.arms) - 1
+            if not exhaustive_last and self.passes_base_test(arm.pattern):
+                self.frame.base_line = (len(out), "if (false) {")
             out.append("{" if exhaustive_last else f"if ({test}) {{")
             out.append(self.open_region("S", deferred + tests))
             self.note_entry_branch(saved, tail)
@@ -833,6 +843,7 @@ class Lowering:
             else:
                 target, extra = f"{callee}$r", ["$d + 1"]
             if self.frame.base is not None:
+                target += "k" if self.frame.base_line is not None else ""
                 return self.charged(cost, self.base_tested_call(args, lambda a: f"{target}({', '.join(a + extra)})"))
             return self.charged(cost, f"{target}({', '.join(args + extra)})")
         if self.fast and isinstance(sym, FunctionSym) and id(sym) not in self.marker_functions:
@@ -873,6 +884,22 @@ class Lowering:
         else:
             test = f"({self.pattern(base.test, names[base.subject], [])})"
         return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : {call(names)})"
+
+    def passes_base_test(self, test) -> bool:
+        """Whether `test` (a condition or pattern being lowered) is the base case's test of
+        a body that gets a `k` copy: the body with that test made to fail, which the base
+        tested self calls (whose test failed) call. A body that may loop gets none."""
+        base = self.frame.base
+        return self.fast and base is not None and test is base.test and not self.frame.may_loop
+
+    def past_base_copy(self, name: str, params: list[str], stmts: list[str], frame: _Frame) -> str:
+        """`{name}k`, the copy of the body `stmts` of function `name` that base tested self
+        calls call: its base case's test replaced by one that fails ("" if it has none)."""
+        if frame.base_line is None:
+            return ""
+        at, line = frame.base_line
+        body = "\n".join("  " + x for x in self.scratch([*stmts[:at], line, *stmts[at + 1:]], frame))
+        return f"function {name}k({', '.join(params)}) {{\n{body}\n}}\n"
 
     def base_value(self, e, names: list[str], index: dict[int, int]) -> str:
         """A base case's value (a literal, a parameter or a nullary constructor) in JS,

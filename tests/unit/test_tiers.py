@@ -413,7 +413,7 @@ def test_recursion_bounded_by_a_decreasing_parameter_keeps_no_depth() -> None:
     js = lower_program(check_source(src, "tiers.mtp"))
     fast = js[js.index("// ---- fast tier"):js.index("// ---- precise tier")]
     down = fast[fast.index("function f0_down$n("):fast.index("function f0_down$r(")]
-    assert "$d" not in down and "f0_down$n(" in down[20:]
+    assert "$d" not in down and "f0_down$nk(" in down[20:]      # its base tested self call
     # n >= 0 is the hypothesis; then n >= 1 where down and eq call themselves (c = 1)
     assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_down\$n\(", fast)
     assert re.search(r"\$r = v_n\$\d+ >= 0 && v_n\$\d+ <= 1000 - \$d0 \? f0_eq\$n\(", fast)
@@ -459,7 +459,7 @@ def test_recursive_leaf_calls_charge_nothing_themselves() -> None:
     every gas limit and depth still gives the precise outcome is checked above."""
     check = check_source(PROGRAMS["branches"], "tiers.mtp")
     js = lower_program(check)
-    fast = js[js.index("function f0_fib$r("):js.index("function f0_pick(")]
+    fast = js[js.index("function f0_fib$r("):js.index("function f0_fib$rk(")]     # $rk: its copy (rule 8)
     leaf = fast[fast.index("if ((v_n"):fast.index("} else {")]
     assert "$G" not in leaf and "$d" not in leaf and "return v_n" in leaf
     assert fast.count("if ($d >= 1000) $deep();") == 1 and "$d > 1000" not in fast
@@ -524,12 +524,16 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
     fast = fast[fast.index("// ---- fast tier"):fast.index("// ---- precise tier")]
 
     def body(name: str) -> str:     # temporaries renamed `b`
-        start = fast.index(f"function f0_{name}$")
+        start = fast.index(f"function f0_{name}" + ("$" if "$" not in name else "("))
         return re.sub(r"\$b\$\d+", "b", fast[start:fast.index("\nfunction ", start + 1)])
-    assert body("fib").count("(b < 2) ? (b) : f0_fib$n(b)") == 2
-    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : f0_count$r(b, $d + 1)") == 2
-    assert body("lit").count("(b === 0) ? (7) : f0_lit$r(b, $d + 1)") == 1
-    assert body("above").count("!!(b <= 3) ? (false) : f0_above$") == 1     # the `else` is the base
+    assert body("fib").count("(b < 2) ? (b) : f0_fib$nk(b)") == 2
+    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : f0_count$rk(b, $d + 1)") == 2
+    assert body("lit").count("(b === 0) ? (7) : f0_lit$rk(b, $d + 1)") == 1
+    assert body("above").count("!!(b <= 3) ? (false) : f0_above$nk(b, ") == 1     # the `else` is the base
+    # ... which call the body's copy whose base case test fails (the `if` keeps its charges)
+    test = re.search(r"if \(\(v_n\$\d+ < 2\)\) \{", body("fib")).group()
+    assert body("fib$nk").replace("if (false) {", test) == body("fib").replace("f0_fib$n(", "f0_fib$nk(")
+    assert "if (false) {" in body("count$rk") and "if (true) {" in body("above$nk")
     for name in ("both", "late", "calls", "later"):
         inlined = re.search(r"\? \([^()]*\) : f0_" + name, body(name))
         assert not inlined and re.search(f"f0_{name}\\$[nr]\\(", body(name)[20:]), name
