@@ -404,9 +404,8 @@ class Lowering:
         else:
             head = f"function {js_name}({', '.join(entry_params)}) {{\n"
         if not loops:
-            past_base = self.past_base_copy(f"{js_name}$r", [*entry_params, "$d"], stmts, body_frame) if depth_param else ""
-            return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}" + (
-                "\n" + past_base.rstrip("\n") if past_base else "")
+            past_base = self.past_base_copy(f"{js_name}$r", [*entry_params, "$d"], stmts, body_frame)
+            return head + "\n".join("  " + s for s in self.scratch(stmts, body_frame)) + "\n}" + past_base
         copy = "".join(f"    let {p} = {p}$in;\n" for p in params) if fresh_bindings else ""
         body = "\n".join("    " + s for s in stmts)
         scratch = "".join(f"  {s}\n" for s in self.scratch(stmts + counted, body_frame)[:-len(stmts + counted)])
@@ -442,8 +441,8 @@ class Lowering:
                         raise LoweringError(f"internal: the entry charge of {js_name}$n differs")
                     body = "\n".join("  " + x for x in self.scratch(stmts, self.frame))
                     params = self.frame.loop_params
-                    return test, (f"function {js_name}$n({', '.join(params)}) {{\n{body}\n}}\n"
-                                  + self.past_base_copy(f"{js_name}$n", params, stmts, self.frame))
+                    past_base = self.past_base_copy(f"{js_name}$n", params, stmts, self.frame)
+                    return test, f"function {js_name}$n({', '.join(params)}) {{\n{body}\n}}{past_base}\n"
         return None
 
     @staticmethod
@@ -894,12 +893,13 @@ class Lowering:
 
     def past_base_copy(self, name: str, params: list[str], stmts: list[str], frame: _Frame) -> str:
         """`{name}k`, the copy of the body `stmts` of function `name` that base tested self
-        calls call: its base case's test replaced by one that fails ("" if it has none)."""
+        calls call: its base case's test replaced by one that fails (on a line of its own
+        after the body; "" if it has none)."""
         if frame.base_line is None:
             return ""
         at, line = frame.base_line
         body = "\n".join("  " + x for x in self.scratch([*stmts[:at], line, *stmts[at + 1:]], frame))
-        return f"function {name}k({', '.join(params)}) {{\n{body}\n}}\n"
+        return f"\nfunction {name}k({', '.join(params)}) {{\n{body}\n}}"
 
     def base_value(self, e, names: list[str], index: dict[int, int]) -> str:
         """A base case's value (a literal, a parameter or a nullary constructor) in JS,
