@@ -486,6 +486,10 @@ class Lowering:
                         found.append((self.typed.refs.get(id(name)), lit.value))
         return found
 
+    def parameter_indexes(self) -> dict[int, int]:
+        """id(parameter Local) -> its position, for the function whose body is being lowered."""
+        return {id(self.typed.binders[id(p)]): k for k, p in enumerate(self.frame.self_sym.decl.params)}
+
     def decreasing_arguments(self, e: n.Call) -> dict[int, tuple[int, int]]:
         """Fast tier, a non-tail self call: for each argument `p - k` (p the parameter in
         that position, k >= 1 a literal), p's index -> (the least value p is known to have
@@ -794,7 +798,7 @@ class Lowering:
         params = self.frame.loop_params
         pending, direct = list(range(len(args))), []
         if self.fast and not any(isinstance(x, n.Call) for a in arg_nodes for x in walk(a)):
-            index = {id(self.typed.binders[id(p)]): k for k, p in enumerate(self.frame.self_sym.decl.params)}
+            index = self.parameter_indexes()
             reads = [{index[id(self.typed.refs.get(id(x)))] for x in walk(a)
                       if isinstance(x, n.Name) and id(self.typed.refs.get(id(x))) in index} for a in arg_nodes]
             ready = True
@@ -871,7 +875,7 @@ class Lowering:
                 self.frame.temps.append(temp)
                 binds.append(f"{temp} = {arg}")
                 names.append(temp)
-        index = {id(self.typed.binders[id(p)]): k for k, p in enumerate(self.frame.self_sym.decl.params)}
+        index = self.parameter_indexes()
         saved = self.region
         token = self.open_region("E")
         self.frame.inlined_bases.append(self.region)
