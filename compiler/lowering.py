@@ -14,7 +14,8 @@ the runtime prelude it uses (compiler/linker.py):
   copy without overflow checks and gas tests, or without depth tests, run when a
   test on entry shows it cannot need them. Chains of `List.map`/`filter`/`fold` whose
   lambdas call nothing (compiler/pipelines.py) run as one loop, and a self call tests
-  its callee's trivial base case itself (compiler/base_cases.py).
+  its callee's trivial base case itself (compiler/base_cases.py) and, when it fails,
+  runs the callee's other branch in place (one level of the recursion unrolled).
 
 `$main` runs the fast tier and, if it bails, reruns the request in the precise
 tier with the effects already performed replayed; the response is always the
@@ -59,7 +60,12 @@ INT32_MAX = 2**31 - 1
 # A double r (rounded from an integer) lies in ±FAST_INTEGER iff r * r < 2^102: written
 # as the shortest decimal that reads back as 2^102 (spec/execution.md section 11).
 FAST_SQUARE_BOUND = "5.070602400912918e30"
-_REGION = re.compile("\x00([SE])(\\d+)\x00")
+_REGION = re.compile("\x00([SEI])(\\d+)\x00")   # a region's start: statement, expression, inlined
+_BASE_CALL = re.compile("\x01(\\d+)\x01")           # a base tested self call (see inline_base_calls)
+# In an inlined branch: a JSON string literal, a property read (`.$d`) or key (`{ $d: `),
+# all left alone, or a name (group 1).
+_STRING_OR_NAME = re.compile(r'"(?:[^"\\]|\\.)*"|\.[\w$]+|[\w$]+(?=:)|([\w$]+)')
+INLINED_BRANCH_MAX = 1024     # longest branch (characters of JS) inlined at a base tested call
 _LOCAL = re.compile(r"v_[\w$]+")     # the JS name of a local (see bind_local)
 _CALLED = re.compile(r"([\w$]+)\s*\(")     # what a piece of JS calls (and keywords such as `if (`)
 _GAS_FREE_CALLS = {"if", "for", "return", "Error", "$bail", "$gx", "$deep", "$idiv", "$imod"}
@@ -101,6 +107,8 @@ class _Frame:
     base: base_cases.BaseCase | None = None                 # fast tier: a base case its self calls test
     inlined_bases: list[int] = field(default_factory=list)  # ... the regions of the values they take
     base_line: tuple[int, str] | None = None                # ... its test's statement, and the `k` copy's
+    past_base: tuple[int, int] | None = None                # ... the statements of the branch after it fails
+    base_calls: list[tuple[str, list[str]]] = field(default_factory=list)   # see inline_base_calls
 
 
 class Lowering:
@@ -210,12 +218,13 @@ class Lowering:
         self.fast = False
 
         def start(m: re.Match) -> str:
-            region, expr = int(m.group(2)), m.group(1) == "E"
+            region, expr = int(m.group(2)), m.group(1) != "S"
             cost = self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
             test = ""
             if self.region_prepaid[region] and region not in self.depth_free_regions:   # a self call of `$r`
-                test = (f"$d >= {gas.DEPTH_LIMIT} && $deep(), " if expr
-                        else f"if ($d >= {gas.DEPTH_LIMIT}) $deep(); ")
+                # (inlined: the region runs one call deeper than the `$d` of the body it is in)
+                limit = gas.DEPTH_LIMIT - (m.group(1) == "I")
+                test = f"$d >= {limit} && $deep(), " if expr else f"if ($d >= {limit}) $deep(); "
             charge = self.charge_cost(cost, expr)
             if region in self.untested_regions and charge:
                 charge = f"$g += {cost}{', ' if expr else '; '}"
@@ -509,7 +518,7 @@ class Lowering:
         stmts: list[str] = [self.open_region("S", root=True)]
         self.frame.root_region = self.region
         self.tail_block(decl.body, stmts, tail=True)
-        return stmts, range(first_region, len(self.region_costs))
+        return self.inline_base_calls(stmts, self.frame), range(first_region, len(self.region_costs))
 
     @staticmethod
     def writing_gas_back(stmts: list[str]) -> list[str]:
@@ -617,22 +626,23 @@ class Lowering:
             if self.instrument:
                 out.append(self.charge("if"))
             cond = self.expr(e.cond)
-            if self.passes_base_test(e.cond):
+            base = self.passes_base_test(e.cond)
+            if base:
                 self.frame.base_line = (len(out), f"if ({'false' if self.frame.base.holds else 'true'}) {{")
             out.append(f"if ({cond}) {{")
             saved = self.region
             deferred = self.take_deferrable()
-            out.append(self.open_region("S", deferred))
-            self.note_entry_branch(saved, tail)
-            self.knowing(e.cond, True, lambda: self.tail_block(e.then, out, tail))
-            self.region = saved
-            out.append("} else {")
-            out.append(self.open_region("S", deferred))
-            self.note_entry_branch(saved, tail)
-            if isinstance(e.otherwise, n.If):
-                self.knowing(e.cond, False, lambda: self.tail_expr(e.otherwise, out, tail))
-            else:
-                self.knowing(e.cond, False, lambda: self.tail_block(e.otherwise, out, tail))
+            for holds, branch in ((True, e.then), (False, e.otherwise)):
+                if not holds:
+                    self.region = saved
+                    out.append("} else {")
+                start = len(out)
+                out.append(self.open_region("S", deferred))
+                self.note_entry_branch(saved, tail)
+                lower = self.tail_expr if isinstance(branch, n.If) else self.tail_block
+                self.knowing(e.cond, holds, lambda: lower(branch, out, tail))
+                if base and holds != self.frame.base.holds:
+                    self.frame.past_base = (start, len(out))
             out.append("}")
             self.region = saved
         elif isinstance(e, n.Match):
@@ -667,6 +677,7 @@ class Lowering:
         out.append(self.charge("match_case"))
         deferred = self.take_deferrable()
         tests = 0
+        based = len(e.arms) == 2 and self.passes_base_test(e.arms[0].pattern)
         for i, arm in enumerate(e.arms):
             binds: list[str] = []
             test = self.pattern(arm.pattern, subject, binds)
@@ -680,6 +691,7 @@ class Lowering:
             if not exhaustive_last and self.passes_base_test(arm.pattern):
                 self.frame.base_line = (len(out), "if (false) {")
             out.append("{" if exhaustive_last else f"if ({test}) {{")
+            start = len(out)
             out.append(self.open_region("S", deferred + tests))
             self.note_entry_branch(saved, tail)
             out.extend(binds)
@@ -689,6 +701,8 @@ class Lowering:
                 self.tail_expr(arm.body.expr, out, tail)
             else:
                 self.tail_expr(arm.body, out, tail)
+            if based and i == 1:
+                self.frame.past_base = (start, len(out))
             out.append("}")
             self.region = saved
         self.region = saved
@@ -886,7 +900,49 @@ class Lowering:
             test = test if base.holds else f"!{test}"
         else:
             test = f"({self.pattern(base.test, names[base.subject], [])})"
-        return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : {call(names)})"
+        self.frame.base_calls.append((call(names), names))
+        return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : \x01{len(self.frame.base_calls) - 1}\x01)"
+
+    def inline_base_calls(self, stmts: list[str], frame: _Frame) -> list[str]:
+        """A body's statements with its base tested self calls written out (`stmts` marks
+        them `\\x01k\\x01`; `frame.base_calls[k]` is the call and its arguments' names).
+        When the body's `k` copy returns one expression `X` once its base test fails,
+        each is that branch inlined: one level of the recursion unrolled, whose own self
+        calls stay calls (spec/execution.md section 12, rule 8); else each is the call."""
+        calls = frame.base_calls
+        inline = self.past_base_inliner(stmts, frame)
+        if inline is None:
+            return [_BASE_CALL.sub(lambda m: calls[int(m.group(1))][0], x) for x in stmts]
+        return [_BASE_CALL.sub(lambda m: inline(calls[int(m.group(1))][1]), x) for x in stmts]
+
+    def past_base_inliner(self, stmts: list[str], frame: _Frame):
+        """For `inline_base_calls`: a function of a call's arguments' names giving the
+        branch the `k` copy takes as an expression: its regions' charges (run one call
+        deeper), then `X` reading the parameters from the arguments, its temporaries
+        renamed apart from the caller's (`$u` is never live across an evaluation) and
+        its depth `$d + 1`. None when the branch is more than `return X;` (or `X` makes
+        a closure, or is longer than INLINED_BRANCH_MAX)."""
+        if frame.base_line is None or frame.past_base is None or any(stmts[1:frame.base_line[0]]):
+            return None
+        start, end = frame.past_base
+        token, result = stmts[start:end] if end - start == 2 else (None, "")
+        if not (result.startswith("return ") and result.endswith(";")):
+            return None
+        value = _BASE_CALL.sub(lambda m: frame.base_calls[int(m.group(1))][0], result[len("return "):-1])
+        if len(value) > INLINED_BRANCH_MAX or "function" in value or "=>" in value:
+            return None
+        deeper = _REGION.sub(lambda m: f"\x00I{m.group(2)}\x00", stmts[0] + token + value)
+        used = {m.group(1) for m in _STRING_OR_NAME.finditer(value)}
+        renamed = {t: f"{t}_i" for t in frame.temps if t in used}
+        frame.temps += renamed.values()
+        params = [frame.names[id(self.typed.binders[id(p)])] for p in frame.self_sym.decl.params]
+
+        def inlined(names: list[str]) -> str:
+            names = [x if re.fullmatch(r"[\w$]+", x) else f"({x})" for x in names]
+            new = {**renamed, **dict(zip(params, names)), "$d": "($d + 1)"}
+            js = _STRING_OR_NAME.sub(lambda m: new.get(m.group(1), m.group(0)), deeper)
+            return f"({js.replace('($d + 1) + 1', '$d + 2')})"
+        return inlined
 
     def passes_base_test(self, test) -> bool:
         """Whether `test` (a condition or pattern being lowered) is the base case's test of

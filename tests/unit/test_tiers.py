@@ -237,9 +237,11 @@ function count(t: Tree): number { match t { Leaf => 0, Node(l, _, r) => count(l)
 function lit(n: number): number { match n { 0 => 7, _ => lit(n - 1) * 2 } }
 function same(n: number, k: number): number { if (n <= 0) { k } else { same(n - 1, k + 1) + same(n - 2, k) } }
 function looped(n: number): number { if (n <= 0) { 0 } else { looped(n - 1 - looped(0)) } }
+function dec(n: number, d: Decimal): Decimal { if (n <= 0) { d } else { dec(n - 1, d * 2.5) + Decimal.round(-1.55, 1) } }
 api GET "/t" {
   const t = grow(3, 1)
-  respond json({ f: fib(DEPTH), a: above(6, 5), b: both(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5) })
+  respond json({ f: fib(DEPTH), a: above(6, 5), b: both(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5),
+                 d: dec(3, 0.5) })
 }
 '''
 PROGRAMS["base_case_arguments"] = '''
@@ -526,10 +528,18 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
     def body(name: str) -> str:     # temporaries renamed `b`
         start = fast.index(f"function f0_{name}" + ("$" if "$" not in name else "("))
         return re.sub(r"\$b\$\d+", "b", fast[start:fast.index("\nfunction ", start + 1)])
-    assert body("fib").count("(b < 2) ? (b) : f0_fib$nk(b)") == 2
-    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : f0_count$rk(b, $d + 1)") == 2
-    assert body("lit").count("(b === 0) ? (7) : f0_lit$rk(b, $d + 1)") == 1
-    assert body("above").count("!!(b <= 3) ? (false) : f0_above$nk(b, ") == 1     # the `else` is the base
+    # where the test fails, the callee's other branch is written in (one level unrolled,
+    # its temporaries renamed `_i`): its charge, its depth test one call deeper, and its
+    # own self calls, which are base tested calls
+    assert body("fib").count("(b < 2) ? (b) : (($G += ") == 2
+    assert body("fib").count("(b_i < 2) ? (b_i) : f0_fib$nk(b_i)") == 4
+    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : (($G += 55) >= $L && $gx(), $d >= 999 && $deep(), ") == 2
+    assert body("count").count("(b_i === $N_Tree_Leaf) ? (0) : f0_count$rk(b_i, $d + 2)") == 4
+    assert body("lit").count("(b_i === 0) ? (7) : f0_lit$rk(b_i, $d + 2)") == 1
+    assert body("above").count("!!(b_i <= 3) ? (false) : f0_above$nk(b_i, ") == 1     # the `else` is the base
+    # a Decimal's key `$d` is not the depth `$d`, which the inlined level pins one deeper
+    assert body("dec").count('$Decimal_round($dneg({ $d: "1.55" }), ($u = 1, $D = ') == 2
+    assert "$D = ($d + 1), $u)" in body("dec") and "$d + 1:" not in body("dec")
     # ... which call the body's copy whose base case test fails (the `if` keeps its charges)
     test = re.search(r"if \(\(v_n\$\d+ < 2\)\) \{", body("fib")).group()
     assert body("fib$nk").replace("if (false) {", test) == body("fib").replace("f0_fib$n(", "f0_fib$nk(")
@@ -538,6 +548,26 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
         inlined = re.search(r"\? \([^()]*\) : f0_" + name, body(name))
         assert not inlined and re.search(f"f0_{name}\\$[nr]\\(", body(name)[20:]), name
     assert _tier_after(src)[0] == 1
+
+
+@pytest.mark.parametrize("links, answer", [(998, 498501), (999, 499500), (1000, None), (1001, None)])
+def test_the_inlined_level_of_a_base_tested_call_keeps_the_depth_limit(links: int, answer: int | None) -> None:
+    """A base tested call runs its callee's other branch in place, one call deeper than
+    the body it is written in: `total` nests links + 1 calls (the End among them), which the
+    fast tier answers up to the limit, both parities of the unrolled recursion, and refuses
+    past it (the precise tier then answers DepthExceeded)."""
+    src = f"""
+type Chain = End | Link(number, Chain)
+function make(n: number, acc: Chain): Chain {{ if (n == 0) {{ acc }} else {{ make(n - 1, Link(n, acc)) }} }}
+function total(c: Chain): number {{ match c {{ End => 0, Link(v, rest) => v + total(rest) }} }}
+api GET "/t" {{ respond json(total(make({links}, End))) }}
+"""
+    assert "$d >= 999 && $deep()" in lower_program(check_source(src, "tiers.mtp"))
+    tier, outcome = _tier_after(src)
+    if answer is None:
+        assert (tier, json.loads(outcome["body"])) == (2, {"error": "DepthExceeded", "limit": gas.DEPTH_LIMIT})
+    else:
+        assert (tier, json.loads(outcome["body"])) == (1, answer)
 
 
 def test_a_name_a_pattern_binds_and_reads_once_reads_the_value_in_place() -> None:
