@@ -60,7 +60,8 @@ INT32_MAX = 2**31 - 1
 # A double r (rounded from an integer) lies in ±FAST_INTEGER iff r * r < 2^102: written
 # as the shortest decimal that reads back as 2^102 (spec/execution.md section 11).
 FAST_SQUARE_BOUND = "5.070602400912918e30"
-_REGION = re.compile("\x00([SEI])(\\d+)\x00")   # a region's start: statement, expression, inlined
+# A region's start: statement, expression, inlined (see past_base_inliner), inlined and prepaid.
+_REGION = re.compile("\x00([SEIP])(\\d+)\x00")
 _BASE_CALL = re.compile("\x01(\\d+)\x01")           # a base tested self call (see inline_base_calls)
 # In an inlined branch: a JSON string literal, a property read (`.$d`) or key (`{ $d: `),
 # all left alone, or a name (group 1).
@@ -82,6 +83,17 @@ class LoweringError(Exception):
 
 def _js_string(s: str) -> str:
     return json.dumps(s, ensure_ascii=True)
+
+
+@dataclass(frozen=True)
+class _BaseCall:
+    """Fast tier, a base tested self call (`base_tested_call`) until `inline_base_calls`
+    writes it out: the call, its arguments' names, the region it is made in and the region
+    of the base case's value."""
+    call: str
+    names: list[str]
+    region: int
+    value_region: int
 
 
 @dataclass
@@ -108,7 +120,7 @@ class _Frame:
     inlined_bases: list[int] = field(default_factory=list)  # ... the regions of the values they take
     base_line: tuple[int, str] | None = None                # ... its test's statement, and the `k` copy's
     past_base: tuple[int, int] | None = None                # ... the statements of the branch after it fails
-    base_calls: list[tuple[str, list[str]]] = field(default_factory=list)   # see inline_base_calls
+    base_calls: list[_BaseCall] = field(default_factory=list)   # ... its base tested self calls
 
 
 class Lowering:
@@ -134,6 +146,7 @@ class Lowering:
         self.local_gas_regions: set[int] = set()    # regions charging the loop-local counter $g
         self.untested_regions: set[int] = set()     # ... without testing it (counted loops' copies)
         self.depth_free_regions: set[int] = set()   # regions of `$n` bodies: no depth test
+        self.inlined_calls: list[tuple[int, int, int]] = []   # see inline_base_calls
         self.entry_charges: dict[int, int] = {}     # id(FunctionSym) -> entry charge its callers prepay
         self.region = -1
         self.intervals: dict[int, tuple[int, int]] = {}   # fast tier: id(Binary) -> range of its value
@@ -216,16 +229,26 @@ class Lowering:
 
     def render_regions(self, js: str) -> str:
         self.fast = False
+        own = [cost + sum(self.entry_charges[f] for f in prepaid)
+               for cost, prepaid in zip(self.region_costs, self.region_prepaid)]
+        moved = [0] * len(own)      # what inlined calls prepay, and their base values refund
+        for region, value, branch in self.inlined_calls:
+            moved[region] += own[branch]
+            moved[value] -= own[branch]
 
         def start(m: re.Match) -> str:
-            region, expr = int(m.group(2)), m.group(1) != "S"
-            cost = self.region_costs[region] + sum(self.entry_charges[f] for f in self.region_prepaid[region])
+            kind, region = m.group(1), int(m.group(2))
+            expr, inlined = kind != "S", kind in "IP"
+            cost = 0 if kind == "P" else own[region] if inlined else own[region] + moved[region]
             test = ""
             if self.region_prepaid[region] and region not in self.depth_free_regions:   # a self call of `$r`
                 # (inlined: the region runs one call deeper than the `$d` of the body it is in)
-                limit = gas.DEPTH_LIMIT - (m.group(1) == "I")
+                limit = gas.DEPTH_LIMIT - inlined
                 test = f"$d >= {limit} && $deep(), " if expr else f"if ($d >= {limit}) $deep(); "
-            charge = self.charge_cost(cost, expr)
+            if cost < 0 and self.instrument:    # a refund: no test
+                charge = f"$G -= {-cost}{', ' if expr else '; '}"
+            else:
+                charge = self.charge_cost(cost, expr)
             if region in self.untested_regions and charge:
                 charge = f"$g += {cost}{', ' if expr else '; '}"
             elif region in self.local_gas_regions:
@@ -900,38 +923,47 @@ class Lowering:
             test = test if base.holds else f"!{test}"
         else:
             test = f"({self.pattern(base.test, names[base.subject], [])})"
-        self.frame.base_calls.append((call(names), names))
+        self.frame.base_calls.append(_BaseCall(call(names), names, saved, self.frame.inlined_bases[-1]))
         return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : \x01{len(self.frame.base_calls) - 1}\x01)"
 
     def inline_base_calls(self, stmts: list[str], frame: _Frame) -> list[str]:
         """A body's statements with its base tested self calls written out (`stmts` marks
-        them `\\x01k\\x01`; `frame.base_calls[k]` is the call and its arguments' names).
-        When the body's `k` copy returns one expression `X` once its base test fails,
-        each is that branch inlined: one level of the recursion unrolled, whose own self
-        calls stay calls (spec/execution.md section 12, rule 8); else each is the call."""
+        them `\\x01k\\x01`, `frame.base_calls[k]`). When the body's `k` copy returns one
+        expression `X` once its base test fails, each is that branch inlined: one level of
+        the recursion unrolled, whose own self calls stay calls (spec/execution.md section
+        12, rule 8); else each is the call. The region of an inlined call prepays the
+        branch region's cost, which the base case's value refunds: `inlined_calls` holds
+        (that region, the value's region, the branch region) for `render_regions`."""
         calls = frame.base_calls
-        inline = self.past_base_inliner(stmts, frame)
-        if inline is None:
-            return [_BASE_CALL.sub(lambda m: calls[int(m.group(1))][0], x) for x in stmts]
-        return [_BASE_CALL.sub(lambda m: inline(calls[int(m.group(1))][1]), x) for x in stmts]
+        found = self.past_base_inliner(stmts, frame)
+        if found is None:
+            return [_BASE_CALL.sub(lambda m: calls[int(m.group(1))].call, x) for x in stmts]
+        inline, branch = found
+
+        def inlined(k: int) -> str:
+            self.inlined_calls.append((calls[k].region, calls[k].value_region, branch))
+            return inline(calls[k].names)
+        return [_BASE_CALL.sub(lambda m: inlined(int(m.group(1))), x) for x in stmts]
 
     def past_base_inliner(self, stmts: list[str], frame: _Frame):
         """For `inline_base_calls`: a function of a call's arguments' names giving the
-        branch the `k` copy takes as an expression: its regions' charges (run one call
-        deeper), then `X` reading the parameters from the arguments, its temporaries
-        renamed apart from the caller's (`$u` is never live across an evaluation) and
-        its depth `$d + 1`. None when the branch is more than `return X;` (or `X` makes
-        a closure, or is longer than INLINED_BRANCH_MAX)."""
+        branch the `k` copy takes as an expression, and the branch's region. The
+        expression starts the body's regions one call deeper (the branch's prepaid: only
+        its depth test), then `X` reads the parameters from the arguments, has its
+        temporaries renamed apart from the caller's (`$u` is never live across an
+        evaluation) and its depth `$d + 1`. None when the branch is more than `return X;`
+        (or `X` makes a closure, or is longer than INLINED_BRANCH_MAX)."""
         if frame.base_line is None or frame.past_base is None or any(stmts[1:frame.base_line[0]]):
             return None
         start, end = frame.past_base
         token, result = stmts[start:end] if end - start == 2 else (None, "")
         if not (result.startswith("return ") and result.endswith(";")):
             return None
-        value = _BASE_CALL.sub(lambda m: frame.base_calls[int(m.group(1))][0], result[len("return "):-1])
+        value = _BASE_CALL.sub(lambda m: frame.base_calls[int(m.group(1))].call, result[len("return "):-1])
         if len(value) > INLINED_BRANCH_MAX or "function" in value or "=>" in value:
             return None
-        deeper = _REGION.sub(lambda m: f"\x00I{m.group(2)}\x00", stmts[0] + token + value)
+        deeper = "".join(_REGION.sub(lambda m: f"\x00{kind}{m.group(2)}\x00", js)
+                         for kind, js in (("I", stmts[0]), ("P", token), ("I", value)))
         used = {m.group(1) for m in _STRING_OR_NAME.finditer(value)}
         renamed = {t: f"{t}_i" for t in frame.temps if t in used}
         frame.temps += renamed.values()
@@ -942,7 +974,7 @@ class Lowering:
             new = {**renamed, **dict(zip(params, names)), "$d": "($d + 1)"}
             js = _STRING_OR_NAME.sub(lambda m: new.get(m.group(1), m.group(0)), deeper)
             return f"({js.replace('($d + 1) + 1', '$d + 2')})"
-        return inlined
+        return inlined, int(_REGION.fullmatch(token).group(2))
 
     def passes_base_test(self, test) -> bool:
         """Whether `test` (a condition or pattern being lowered) is the base case's test of

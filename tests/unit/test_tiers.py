@@ -529,11 +529,16 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
         start = fast.index(f"function f0_{name}" + ("$" if "$" not in name else "("))
         return re.sub(r"\$b\$\d+", "b", fast[start:fast.index("\nfunction ", start + 1)])
     # where the test fails, the callee's other branch is written in (one level unrolled,
-    # its temporaries renamed `_i`): its charge, its depth test one call deeper, and its
-    # own self calls, which are base tested calls
-    assert body("fib").count("(b < 2) ? (b) : (($G += ") == 2
+    # its temporaries renamed `_i`): its depth test one call deeper, and its own self
+    # calls, which are base tested calls. Its charge is prepaid by the caller's region
+    # (fib's: its own and two more), and refunded by the base case's value.
+    for name, test, value, depth in (("fib", "(b < 2)", "b", ""),
+                                     ("count", "(b === $N_Tree_Leaf)", "0", "$d >= 999 && $deep(), ")):
+        refunds = re.findall(re.escape(f"{test} ? ($G -= ") + r"(\d+)" + re.escape(f", {value}) : ({depth}(("),
+                             body(name))
+        own = int(re.search(r"if \(\(\$G \+= (\d+)\) >= \$L\) \$gx\(\); ", body(name)).group(1))
+        assert len(refunds) == 2 and own == 3 * int(refunds[0]), name
     assert body("fib").count("(b_i < 2) ? (b_i) : f0_fib$nk(b_i)") == 4
-    assert body("count").count("(b === $N_Tree_Leaf) ? (0) : (($G += 55) >= $L && $gx(), $d >= 999 && $deep(), ") == 2
     assert body("count").count("(b_i === $N_Tree_Leaf) ? (0) : f0_count$rk(b_i, $d + 2)") == 4
     assert body("lit").count("(b_i === 0) ? (7) : f0_lit$rk(b_i, $d + 2)") == 1
     assert body("above").count("!!(b_i <= 3) ? (false) : f0_above$nk(b_i, ") == 1     # the `else` is the base
