@@ -6,7 +6,7 @@ the rest is left out. Loading and freeing a VM costs in proportion to the functi
 holds, so a program that uses no Decimal, Map or String helper does not pay for them
 (spec/execution.md section 13).
 
-A declaration is a line at column 0 that starts with `function`, `class`, `const` or `let`,
+A declaration is a line at column 0 that starts with `function`, `class`, `const`, `let` or `var`,
 with the comment lines just above it and every following line up to the next one (a
 column-0 statement such as a `for` that fills a table belongs to the declaration above
 it). What a declaration needs is every identifier in its text: comments and strings
@@ -26,7 +26,7 @@ PRELUDE = "\n".join(resources.files(__package__).joinpath(name).read_text(encodi
                     for name in SOURCES)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-_DECLARATION_START = re.compile(r"(function|class|const|let)\s")
+_DECLARATION_START = re.compile(r"(function|class|const|let|var)\s")
 _NAMED = re.compile(r"(?:function|class)\s+([\w$]+)")
 _BINDING = re.compile(r"\s*([\w$]+)\s*=")
 
@@ -39,7 +39,7 @@ class Declaration:
 
 
 def _bound_names(statement: str) -> list[str]:
-    """The names a `const`/`let` statement binds: the `NAME =` of each top-level comma part."""
+    """The names a `const`/`let`/`var` statement binds: the `NAME =` of each top-level comma part."""
     names: list[str] = []
     depth, quote, start = 0, "", statement.index(" ") + 1
     for i, ch in enumerate(statement):
