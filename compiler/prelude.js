@@ -14,7 +14,7 @@
 // and calls into the host namespace $host (conversions, Map key order, Json, Hash, effects).
 
 // `var`: QuickJS tests every read of a closure `let` for its temporal dead zone, and
-// the gas and depth counters are read on every region and call (3-5 % of `fib`, `tree`).
+// the gas and depth counters are read on every region and call (3 % of `fib`, 5 % of `tree`).
 var $G = 0, $L = 1, $D = 0, $tier = 2;
 const $DEPTH = 1000;
 const $MAX = 9223372036854775807n, $MIN = -9223372036854775808n;
