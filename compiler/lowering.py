@@ -117,10 +117,9 @@ class _Frame:
     result_range: tuple[int, int] = FAST_RANGE              # ... what its self calls return
     returns: list[tuple[int, int]] = field(default_factory=list)   # ... the ranges it returns
     base: base_cases.BaseCase | None = None                 # fast tier: a base case its self calls test
-    inlined_bases: list[int] = field(default_factory=list)  # ... the regions of the values they take
     base_line: tuple[int, str] | None = None                # ... its test's statement, and the `k` copy's
     past_base: tuple[int, int] | None = None                # ... the statements of the branch after it fails
-    base_calls: list[_BaseCall] = field(default_factory=list)   # ... its base tested self calls
+    base_calls: list[_BaseCall] = field(default_factory=list)   # ... its self calls that test it
 
 
 class Lowering:
@@ -288,12 +287,12 @@ class Lowering:
         charge = min((self.region_costs[r] for r in entry), default=0)
         for r in entry:
             self.region_costs[r] -= charge
-        if frame.inlined_bases:     # what a run of the body that takes the base case charges
+        if frame.base_calls:     # what a run of the body that takes the base case charges
             if frame.base.branch >= len(frame.entry_branches):
                 raise LoweringError("internal: a base case is not a branch of the body's tail")
             base_cost = self.region_costs[root] + self.region_costs[frame.entry_branches[frame.base.branch]]
-            for r in frame.inlined_bases:
-                self.region_costs[r] = base_cost
+            for call in frame.base_calls:
+                self.region_costs[call.value_region] = base_cost
         return charge
 
     def type_of(self, e) -> object:
@@ -915,15 +914,14 @@ class Lowering:
         index = self.parameter_indexes()
         saved = self.region
         token = self.open_region("E")
-        self.frame.inlined_bases.append(self.region)
-        self.region = saved
+        value_region, self.region = self.region, saved
         value = f"({token}{self.base_value(base.value, names, index)})"
         if base.subject is None:
             test = self.base_test(base.test, names, index)
             test = test if base.holds else f"!{test}"
         else:
             test = f"({self.pattern(base.test, names[base.subject], [])})"
-        self.frame.base_calls.append(_BaseCall(call(names), names, saved, self.frame.inlined_bases[-1]))
+        self.frame.base_calls.append(_BaseCall(call(names), names, saved, value_region))
         return f"({''.join(b + ', ' for b in binds)}{test} ? {value} : \x01{len(self.frame.base_calls) - 1}\x01)"
 
     def inline_base_calls(self, stmts: list[str], frame: _Frame) -> list[str]:
