@@ -238,10 +238,12 @@ function lit(n: number): number { match n { 0 => 7, _ => lit(n - 1) * 2 } }
 function same(n: number, k: number): number { if (n <= 0) { k } else { same(n - 1, k + 1) + same(n - 2, k) } }
 function looped(n: number): number { if (n <= 0) { 0 } else { looped(n - 1 - looped(0)) } }
 function dec(n: number, d: Decimal): Decimal { if (n <= 0) { d } else { dec(n - 1, d * 2.5) + Decimal.round(-1.55, 1) } }
+function swap(a: number, b: number): number { if (a <= 0) { b } else { swap(b, a - 1) + a } }
+function neg(n: number, k: number): number { if (n <= 0) { k } else { neg(n - 1, -1) - k } }
 api GET "/t" {
   const t = grow(3, 1)
   respond json({ f: fib(DEPTH), a: above(6, 5), b: both(6, 1), c: count(t), l: lit(4), s: same(6, 0), o: looped(5),
-                 d: dec(3, 0.5) })
+                 d: dec(3, 0.5), w: swap(3, 5), n: neg(3, 2) })
 }
 '''
 PROGRAMS["base_case_arguments"] = '''
@@ -545,6 +547,11 @@ function later(t: Tree): number { match t { Node(l, v, _) => later(l) + v, Leaf 
     # a Decimal's key `$d` is not the depth `$d`, which the inlined level pins one deeper
     assert body("dec").count('$Decimal_round($dneg({ $d: "1.55" }), ($u = 1, $D = ') == 2
     assert "$D = ($d + 1), $u)" in body("dec") and "$d + 1:" not in body("dec")
+    # the arguments replace the parameters all at once: swap(b, a - 1) written into
+    # swap(a, b) reads the caller's b where the callee reads a, and a - 1 where it reads b
+    swap = re.sub(r"\$(\d+)", "", body("swap$r"))     # locals' numbers dropped too
+    assert ("(v_b <= 0) ? ($G -= " in swap and ", b) : ($d >= 999 && $deep(), ((($u = ((b_i = ((v_b) - (1)), "
+            "(b <= 0) ? (b_i) : f0_swap$rk(b, b_i, $d + 2))) + (v_b))" in swap)
     # ... which call the body's copy whose base case test fails (the `if` keeps its charges)
     test = re.search(r"if \(\(v_n\$\d+ < 2\)\) \{", body("fib")).group()
     assert body("fib$nk").replace("if (false) {", test) == body("fib").replace("f0_fib$n(", "f0_fib$nk(")
