@@ -901,7 +901,8 @@ class Lowering:
         the arguments evaluated in order, the base case's test made here, and its value
         taken instead of `call(arguments)` when the test holds. The value's region charges
         what a run of the callee taking the base case charges beyond the entry charge the
-        caller prepays (`take_entry_charge` sets it once the callee's body is lowered)."""
+        caller prepays (`take_entry_charge` sets it once the callee's body is lowered),
+        less what the call prepays when it is written in (`inline_base_calls`)."""
         base, names, binds = self.frame.base, [], []
         for arg in args:
             if _SIMPLE_ARGUMENT.fullmatch(arg):
